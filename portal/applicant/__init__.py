@@ -1,0 +1,6 @@
+"""The applicant's pages: organisations, entries by sections, files, submission."""
+from flask import Blueprint
+
+bp = Blueprint("applicant", __name__)
+
+from portal.applicant import entry_views, org_views  # noqa: E402,F401  (registers the routes on bp)

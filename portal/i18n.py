@@ -1,0 +1,32 @@
+"""Languages: Russian by default, English when a person chooses it (kept in the session and the profile)."""
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_login import current_user
+
+from portal.extensions import babel
+
+
+def select_locale() -> str:
+    """The language chosen in this session, else the one in the user's profile, else Russian."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Dates are shown in Moscow time unless a view formats them for another zone explicitly."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories="translations",  # relative to the package: portal/translations
+    )

@@ -1,0 +1,38 @@
+"""Small helpers shared by the HTML views."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import abort
+
+from portal.services.errors import ServiceError
+
+
+def apply_field_errors(form, exc: ServiceError) -> None:
+    """Show a service's field errors next to the form's fields; the rest at the top of the form."""
+    fields = exc.extra.get("fields") or {}
+    placed = False
+    for name, message in fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            placed = True
+    if not placed or not fields:
+        form.form_errors.append(exc.message)
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def get_or_404(session, model, ident):
+    obj = session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,31 @@
+"""Helpers for tests: reading the mail outbox, pulling tokens out of pages."""
+from __future__ import annotations
+
+import os
+import re
+from email import message_from_bytes
+from email import policy as email_policy
+
+
+def outbox_messages(app) -> list:
+    """The e-mails written to the file outbox, oldest first (email.message.EmailMessage objects)."""
+    folder = app.config["MAIL_OUTBOX_DIR"]
+    if not os.path.isdir(folder):
+        return []
+    messages = []
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), "rb") as handle:
+            messages.append(message_from_bytes(handle.read(), policy=email_policy.default))
+    return messages
+
+
+def outbox_links(app) -> list[str]:
+    """Every link in the e-mails of the file outbox, oldest first."""
+    return [link for m in outbox_messages(app) for link in re.findall(r"https?://\S+", m.get_content())]
+
+
+def form_csrf(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
