@@ -1,7 +1,8 @@
-"""Flask-Login wiring: session users, and bearer tokens for the API."""
+"""Flask-Login wiring: browser sessions, and bearer tokens for the API (which never create a session)."""
 from __future__ import annotations
 
-from flask import Flask, Request
+from flask import Flask, Request, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db, login_manager
@@ -9,24 +10,44 @@ from portal.models import User, utcnow
 from portal.services.accounts import user_for_token
 
 
+def bearer_secret(req: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header on an API path, else None."""
+    header = req.headers.get("Authorization", "")
+    if req.path.startswith("/api/") and header.startswith("Bearer "):
+        return header[7:].strip()
+    return None
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    if bearer_secret(request) is not None:
+        return None  # a request that presents a token is judged by the token alone
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.is_active else None
 
 
 @login_manager.request_loader
-def load_user_from_request(request: Request) -> User | None:
-    """`Authorization: Bearer <token>` authenticates API calls without a session (and without CSRF)."""
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+def load_user_from_request(req: Request) -> User | None:
+    secret = bearer_secret(req)
+    if secret is None:
         return None
-    user = user_for_token(db.session, secret=header[7:].strip(), now=utcnow())
-    if user is not None:
-        request.environ["portal.bearer"] = True
-        if db.session.dirty:
-            db.session.commit()  # the token's coarse last-used time
+    g.login_via_header = True
+    user = user_for_token(db.session, secret=secret, now=utcnow())
+    if user is not None and db.session.dirty:
+        db.session.commit()  # the token's coarse last-used time
     return user
+
+
+class ApiAwareSessionInterface(SecureCookieSessionInterface):
+    """No session cookie for requests authenticated by a bearer token (Flask-Login's recommended pattern)."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        return not g.get("login_via_header") and super().should_set_cookie(app, session)
+
+    def save_session(self, app, session, response) -> None:
+        if g.get("login_via_header"):
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
@@ -35,3 +56,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Войдите, чтобы продолжить.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.session_interface = ApiAwareSessionInterface()

@@ -1,7 +1,7 @@
 """Languages: Russian by default, English when a person chooses it (kept in the session and the profile)."""
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -10,6 +10,8 @@ from portal.extensions import babel
 def select_locale() -> str:
     """The language chosen in this session, else the one in the user's profile, else Russian."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -44,6 +44,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        if not has_request_context():
+            return {"locale": locale_code(), "is_staff": False}
         return {"locale": locale_code(), "is_staff": can_manage_seasons(current_user)}
 
     @app.template_filter("moment")

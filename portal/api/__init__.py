@@ -5,6 +5,7 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.auth_setup import bearer_secret
 from portal.extensions import csrf
 from portal.services.errors import ServiceError
 
@@ -20,10 +21,11 @@ class Unauthorized(ServiceError):
 
 @bp.before_request
 def check_csrf_for_sessions():
-    """A browser session must send the CSRF token (header X-CSRFToken) on every change."""
-    if request.method in SAFE_METHODS or request.environ.get("portal.bearer"):
+    """A browser session must send the CSRF token (header X-CSRFToken) on every change; token clients need not,
+    since a cross-site page cannot set an Authorization header."""
+    if request.method in SAFE_METHODS or bearer_secret(request) is not None:
         return
-    if current_user.is_authenticated and not request.environ.get("portal.bearer"):
+    if current_user.is_authenticated:
         csrf.protect()
 
 

@@ -184,7 +184,7 @@ def submit_entry(session: Session, *, entry: Entry, user: User, now: datetime) -
     transition(session, entry=entry, target=EntryStatus.SUBMITTED, actor=user, now=now)
     entry.submitted_at = now
     queue_mail(session, to=user.email, subject=_("Заявка «%(title)s» подана", title=entry.title[:80]),
-               template="entry_submitted", entry=entry, user=user, now=now)
+               template="entry_submitted", entry=entry, user=user, submitted_at=now, now=now)
 
 
 def withdraw_entry(session: Session, *, entry: Entry, user: User, now: datetime, reason: str = "") -> None:
