@@ -130,6 +130,8 @@ def edit_section(entry_id: int, section: str):
         else:
             db.session.commit()
             flash(_("Раздел сохранён."), "success")
+            if request.form.get("next") == "overview":
+                return redirect(url_for("applicant.entry_overview", entry_id=entry.id))
             if request.form.get("next") in SECTION_BY_CODE:
                 return redirect(url_for("applicant.edit_section", entry_id=entry.id, section=request.form["next"]))
             return redirect(url_for("applicant.edit_section", entry_id=entry.id, section=section))

@@ -184,6 +184,16 @@
     form.addEventListener("change", remember);
     form.addEventListener("submit", function () { localStorage.removeItem(storeKey); clearTimeout(timer); });
     window.addEventListener("online", send);
+    // Leaving the page with a change not yet sent: hand it to the browser to deliver after the page is gone.
+    window.addEventListener("pagehide", function () {
+      var saved = JSON.parse(localStorage.getItem(storeKey) || "null");
+      if (!saved || inFlight) { return; }
+      fetch(form.dataset.apiUrl, {
+        method: "PATCH", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(form), "Accept": "application/json" },
+        body: JSON.stringify(Object.assign({}, saved.data, { version: saved.version }))
+      });
+    });
   }
 
   /* Direct upload to the bucket (S3 storage): presigned POST, then the server verifies the object. */
