@@ -39,7 +39,8 @@ chromium: ## install Debian's Chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null)
 
-test: install chromium ## run the whole suite on SQLite, then again on PostgreSQL when one answers
+test: install chromium ## lint, then run the whole suite on SQLite, then again on PostgreSQL when one answers
+	$(BIN)/ruff check portal reviewers search tests bench config.py
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		$(MAKE) --no-print-directory test-postgres; \

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.auth_setup import bearer_secret
 from portal.extensions import csrf
-from portal.services.errors import ServiceError
+from portal.services.errors import BadRequest, ServiceError
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # checked below, only for cookie sessions: bearer-token clients are not browsers
@@ -40,7 +40,7 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 error."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ServiceError(_("Ожидается тело запроса в формате JSON (объект)."), )
+        raise BadRequest(_("Ожидается тело запроса в формате JSON (объект)."))
     return data
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from portal.api import bp, json_body, require_user
 from portal.api.serializers import entry_to_dict, file_to_dict
@@ -14,10 +13,10 @@ from portal.models import Entry, EntryFile, Nomination, Organisation, Season, ut
 from portal.permissions import can_edit_entry, can_view_entry
 from portal.services import entries as entry_service
 from portal.services import files as file_service
-from portal.services.errors import NotFound, ServiceError, ValidationFailed
+from portal.services.errors import BadRequest, NotFound, ServiceError, ValidationFailed
 from portal.storage import backend_named, get_storage
 
-ENTRY_LOADS = (selectinload(Entry.authors), selectinload(Entry.files), selectinload(Entry.consents))
+ENTRY_LOADS = entry_service.ENTRY_LIST_LOADS
 MAX_PER_PAGE = 100
 
 
@@ -31,15 +30,16 @@ def load_entry(entry_id: int, *, edit: bool = False) -> Entry:
 
 
 def page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 20))
-    except ValueError:
-        raise ValidationFailed(_("page и per_page — целые числа."), {"page": _("Ожидается целое число.")})
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationFailed(_("Недопустимые параметры страницы."),
-                               {"per_page": _("От 1 до %(n)d.", n=MAX_PER_PAGE)})
-    return page, per_page
+    errors = {}
+    page = request.args.get("page", "1")
+    per_page = request.args.get("per_page", "20")
+    if not page.isdigit() or int(page) < 1:
+        errors["page"] = _("Целое число от 1.")
+    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+        errors["per_page"] = _("Целое число от 1 до %(n)d.", n=MAX_PER_PAGE)
+    if errors:
+        raise ValidationFailed(_("Недопустимые параметры страницы."), errors)
+    return int(page), int(per_page)
 
 
 @bp.get("/entries")
@@ -68,7 +68,9 @@ def create_entry():
         errors["nomination"] = _("Номинация не найдена в этом сезоне.")
     organisation = None
     if data.get("organisation") is not None:
-        organisation = db.session.get(Organisation, data["organisation"]) if isinstance(data["organisation"], int) else None
+        org_id = data["organisation"]
+        valid_id = isinstance(org_id, int) and not isinstance(org_id, bool)
+        organisation = db.session.get(Organisation, org_id) if valid_id else None
         if organisation is None:
             errors["organisation"] = _("Организация не найдена.")
     if errors:
@@ -168,7 +170,7 @@ def start_upload(entry_id: int):
                                               kind=data.get("kind"), size=size, storage=get_storage(),
                                               config=current_app.config, now=utcnow())
     if result is None:
-        raise ServiceError(_("Прямая загрузка недоступна: отправьте файл на /files."), hint="use_files_endpoint")
+        raise BadRequest(_("Прямая загрузка недоступна: отправьте файл на /files."), hint="use_files_endpoint")
     pending, form = result
     db.session.commit()
     return jsonify({"id": pending.id, "url": form.url, "fields": form.fields, "max_size": form.max_size,

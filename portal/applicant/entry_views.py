@@ -5,7 +5,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.applicant import bp
 from portal.applicant.sections import (FIELD_LABELS, FIELD_SECTION, SECTION_BY_CODE, SECTION_FIELDS, SECTIONS,
@@ -25,8 +24,7 @@ from portal.storage import backend_named, get_storage
 
 def load_entry(entry_id: int, *, edit: bool = False) -> Entry:
     """The entry if the current user may see it (edit it); otherwise 404, so that no one learns it exists."""
-    entry = db.session.scalar(select(Entry).where(Entry.id == entry_id).options(
-        selectinload(Entry.authors), selectinload(Entry.files), selectinload(Entry.consents)))
+    entry = db.session.scalar(select(Entry).where(Entry.id == entry_id).options(*entry_service.ENTRY_LIST_LOADS))
     allowed = can_edit_entry(current_user, entry) if (entry and edit) else (entry and can_view_entry(current_user, entry))
     if not allowed:
         abort(404)
@@ -38,7 +36,7 @@ def load_entry(entry_id: int, *, edit: bool = False) -> Entry:
 def dashboard():
     season = current_season(db.session, utcnow())
     entries = db.session.scalars(entry_service.entries_of(db.session, user=current_user)
-                                 .options(selectinload(Entry.files))).all()
+                                 .options(*entry_service.ENTRY_LIST_LOADS)).all()
     organisations = [m.organisation for m in current_user.memberships]
     return render_template("applicant/dashboard.html", season=season, entries=entries, organisations=organisations,
                            nominations=open_nominations(season) if season else [], can_apply=can_apply(current_user),

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.consents import CONSENT_VERSIONS
 from portal.models import (Consent, ConsentKind, Entry, EntryAuthor, EntryStatus, Membership, Nomination,
@@ -23,6 +23,9 @@ REQUIRED_TO_SUBMIT = (
     "start_year", "region", "description", "results", "replicability", "authors", "consent_processing", "files",
 )
 INACTIVE_STATUSES = (EntryStatus.WITHDRAWN.value,)
+# What a page or API list of entries needs, loaded in a fixed number of queries whatever the number of entries.
+ENTRY_LIST_LOADS = (selectinload(Entry.authors), selectinload(Entry.files), selectinload(Entry.consents),
+                    selectinload(Entry.created_by))
 
 
 def ensure_open(season: Season, now: datetime) -> None:

@@ -21,7 +21,8 @@ EDITABLE_FIELDS = (
     *TEXT_LIMITS, "mentoring_form", "mentors_count", "mentees_count", "start_year", "region", "keywords", "video_url",
     "authors", "consent_processing", "consent_publication", "nomination",
 )
-READ_ONLY_FIELDS = ("id", "status", "created_at", "updated_at", "submitted_at", "files", "season")
+READ_ONLY_FIELDS = ("id", "status", "created_at", "updated_at", "submitted_at", "files", "season", "organisation",
+                    "missing")
 MAX_KEYWORDS, MAX_KEYWORD_LENGTH, MAX_AUTHORS = 20, 60, 20
 MIN_START_YEAR = 1990
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 class ServiceError(Exception):
     """A refusal with a stable machine code, an HTTP status and a message for people (already translated)."""
 
-    code = "error"
+    code = "bad_request"
     status = 400
 
     def __init__(self, message: str, **extra):
@@ -15,6 +15,10 @@ class ServiceError(Exception):
 
     def to_dict(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, **self.extra}}
+
+
+class BadRequest(ServiceError):
+    """A request the server cannot read (malformed JSON, an operation this set-up does not offer)."""
 
 
 class ValidationFailed(ServiceError):
