@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from portal.demo import seed_demo
+from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.models import Role, User, utcnow
 from portal.services import accounts
@@ -94,7 +94,7 @@ def seed_demo_command(quiet: bool) -> None:
     accounts_list = seed_demo(db.session, config=current_app.config, now=utcnow())
     db.session.commit()
     if not quiet:
-        click.echo("\nДемо-учётные записи (пароль у всех: demo-password-2026):")
+        click.echo(f"\nДемо-учётные записи (пароль у всех: {DEMO_PASSWORD}):")
         for role, email in accounts_list:
             click.echo(f"  {role:<10} {email}")
 

@@ -115,7 +115,7 @@ def upload_file(session: Session, *, entry: Entry, user: User, stream: BinaryIO,
 
 def _record(session: Session, *, entry: Entry, user: User, key: str, backend: str, filename: str, kind: str,
             content_type: str, size: int, sha256: str, now: datetime) -> EntryFile:
-    file = EntryFile(entry_id=entry.id, kind=kind, backend=backend, storage_key=key, filename=clean_filename(filename),
+    file = EntryFile(entry=entry, kind=kind, backend=backend, storage_key=key, filename=clean_filename(filename),
                      content_type=content_type, size=size, sha256=sha256, uploaded_by_id=user.id, uploaded_at=now)
     session.add(file)
     entry.updated_at = now
@@ -132,6 +132,8 @@ def delete_file(session: Session, *, file: EntryFile, user: User, storage_for, n
                  before={"file_id": file.id, "filename": file.filename, "sha256": file.sha256}, now=now)
     session.info.setdefault(DOOMED_KEY, []).append((storage_for(file.backend), file.storage_key))
     file.entry.updated_at = now
+    if file in file.entry.files:
+        file.entry.files.remove(file)
     session.delete(file)
     session.flush()
 

@@ -65,14 +65,19 @@
     });
   });
 
-  /* Autosave: every change goes to localStorage at once, then to the server (PATCH, with the version).
-     If the connection drops, the copy stays in the browser and is sent again when it returns; after a
-     reload, an unsent copy is put back into the form. */
+  /* Autosave: every change goes to localStorage at once, then to the server (PATCH with the version, only the
+     fields that differ from what the server is known to hold). If the connection drops, the copy stays in the
+     browser and is sent again when it returns; after a reload, an unsent copy is put back into the form. If the
+     entry moved on in the meantime, the change is merged when nobody else touched the same fields. */
   var form = document.querySelector("form.entry-form[data-autosave]");
   if (form) {
     var status = document.getElementById("save-status");
     var versionInput = form.querySelector("input[name=version]");
-    var storeKey = "entry-draft:" + form.dataset.entryId + ":" + form.dataset.section;
+    // One copy per tab (two tabs must not wipe each other's unsent changes); the tab's id survives reloads.
+    var tabId = sessionStorage.getItem("portal-tab") || Math.random().toString(36).slice(2);
+    sessionStorage.setItem("portal-tab", tabId);
+    var keyPrefix = "entry-draft:" + form.dataset.entryId + ":" + form.dataset.section + ":";
+    var storeKey = keyPrefix + tabId;
     var timer = null, inFlight = false, pending = false;
 
     var collect = function () {
@@ -100,8 +105,26 @@
       }
       return data;
     };
+    var normal = function (value) {
+      if (value === undefined || value === "") { value = null; }
+      return JSON.stringify(value, function (_k, v) { return typeof v === "string" ? v.trim() : v; });
+    };
+    var setField = function (name, value) {
+      var el = form.querySelector("[name=" + CSS.escape(name) + "]");
+      if (!el) { return; }
+      if (el.type === "checkbox") { el.checked = !!value; }
+      else if (Array.isArray(value)) { el.value = value.join(", "); }
+      else { el.value = value === null || value === undefined ? "" : value; }
+    };
+    var known = collect();  // what the server is known to hold for this form's fields
     var say = function (text, cls) {
       if (status) { status.textContent = text; status.className = "small text-end " + (cls || "text-body-secondary"); }
+    };
+    var read = function () { return JSON.parse(localStorage.getItem(storeKey) || "null"); };
+    var changes = function (data) {
+      var out = {};
+      Object.keys(data).forEach(function (name) { if (normal(data[name]) !== normal(known[name])) { out[name] = data[name]; } });
+      return out;
     };
     var clearErrors = function () {
       form.querySelectorAll(".is-invalid").forEach(function (el) { el.classList.remove("is-invalid"); });
@@ -109,8 +132,7 @@
     };
     var showErrors = function (fields) {
       Object.keys(fields || {}).forEach(function (name) {
-        var id = name.replace(/\./g, "-").replace(/^authors-(\d+)-/, "authors-$1-");
-        var el = form.querySelector("#" + CSS.escape(id));
+        var el = form.querySelector("#" + CSS.escape(name.replace(/\./g, "-")));
         if (!el) { return; }
         el.classList.add("is-invalid");
         var msg = document.createElement("div");
@@ -119,30 +141,74 @@
         el.insertAdjacentElement("afterend", msg);
       });
     };
-    var send = function () {
-      if (inFlight) { pending = true; return; }
-      var saved = JSON.parse(localStorage.getItem(storeKey) || "null");
-      if (!saved) { return; }
-      inFlight = true;
-      say(form.dataset.msgSaving);
-      var body = Object.assign({}, saved.data, { version: saved.version });
-      fetch(form.dataset.apiUrl, {
-        method: "PATCH", credentials: "same-origin",
+    // Show the saved state: the title in the header and, per section, how many required fields are still empty.
+    var reflect = function (entry) {
+      var title = document.querySelector("[data-entry-title]");
+      if (title) { title.textContent = entry.title || title.dataset.untitled; }
+      document.querySelectorAll(".section-nav [data-fields]").forEach(function (link) {
+        var todo = link.dataset.fields.split(",").filter(function (f) { return entry.missing.indexOf(f) >= 0; }).length;
+        link.querySelector("[data-todo]").textContent = todo;
+        link.querySelector("[data-todo]").classList.toggle("d-none", todo === 0);
+        link.querySelector("[data-done]").classList.toggle("d-none", todo !== 0);
+      });
+    };
+    var patch = function (body, keepalive) {
+      return fetch(form.dataset.apiUrl, {
+        method: "PATCH", credentials: "same-origin", keepalive: !!keepalive,
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(form), "Accept": "application/json" },
         body: JSON.stringify(body)
-      }).then(function (response) {
+      });
+    };
+    // The entry moved on since this page knew it. If nobody else changed the fields this form is sending, send
+    // them again on top of the new version; otherwise say so and keep the local copy.
+    var merge = function (sent) {
+      fetch(form.dataset.apiUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (server) {
+          var clash = Object.keys(sent).some(function (name) {
+            var theirs = normal(server[name]);
+            return theirs !== normal(known[name]) && theirs !== normal(sent[name]);
+          });
+          if (clash) { say(form.dataset.msgConflict, "text-danger"); return; }
+          var current = collect();
+          Object.keys(known).forEach(function (name) {
+            if (!(name in server)) { return; }
+            // A field this tab has not touched shows what the other tab saved.
+            if (!(name in sent) && normal(current[name]) === normal(known[name])) { setField(name, server[name]); }
+            known[name] = server[name];
+          });
+          versionInput.value = server.version;
+          send();
+        })
+        .catch(function () { say(form.dataset.msgOffline, "text-warning"); setTimeout(send, 5000); });
+    };
+    var send = function () {
+      if (inFlight) { pending = true; return; }
+      var saved = read();
+      if (!saved) { return; }
+      var sent = changes(saved.data);
+      if (!Object.keys(sent).length) {  // everything already reached the server (e.g. merged after a conflict)
+        localStorage.removeItem(storeKey);
+        say(form.dataset.msgSaved + " · " + new Date().toLocaleTimeString().slice(0, 5), "text-success");
+        return;
+      }
+      inFlight = true;
+      say(form.dataset.msgSaving);
+      patch(Object.assign({}, sent, { version: Number(versionInput.value) })).then(function (response) {
         return response.json().then(function (json) { return { status: response.status, json: json }; });
       }).then(function (result) {
         inFlight = false;
         clearErrors();
         if (result.status === 200) {
-          var current = JSON.parse(localStorage.getItem(storeKey) || "null");
+          Object.keys(sent).forEach(function (name) { known[name] = sent[name]; });
           versionInput.value = result.json.version;
-          if (current && current.stamp === saved.stamp) { localStorage.removeItem(storeKey); }
-          else if (current) { current.version = result.json.version; localStorage.setItem(storeKey, JSON.stringify(current)); pending = true; }
+          var current = read();
+          if (current && current.stamp === saved.stamp) { localStorage.removeItem(storeKey); } else if (current) { pending = true; }
           say(form.dataset.msgSaved + " · " + new Date().toLocaleTimeString().slice(0, 5), "text-success");
-        } else if (result.status === 409 && result.json.error && result.json.error.code === "conflict") {
-          say(form.dataset.msgConflict, "text-danger");
+          reflect(result.json);
+        } else if (result.status === 409 && result.json.error && result.json.error.code === "conflict"
+                   && result.json.error.version) {
+          merge(sent);
           return;
         } else if (result.status === 422) {
           showErrors(result.json.error.fields);
@@ -160,25 +226,33 @@
       });
     };
     var remember = function () {
-      localStorage.setItem(storeKey, JSON.stringify({ data: collect(), version: Number(versionInput.value), stamp: Date.now() }));
+      // Only what the person changed is kept and sent: untouched fields never overwrite another tab's work.
+      localStorage.setItem(storeKey, JSON.stringify({ data: changes(collect()), stamp: Date.now() }));
       clearTimeout(timer);
       timer = setTimeout(send, 1200);
     };
-    // An unsent copy from an earlier visit (the connection dropped, the tab closed) goes back into the form.
-    var leftover = JSON.parse(localStorage.getItem(storeKey) || "null");
-    if (leftover && leftover.version === Number(versionInput.value)) {
-      var data = leftover.data;
-      Object.keys(data).forEach(function (name) {
-        var el = form.querySelector("[name=" + CSS.escape(name) + "]");
-        if (!el) { return; }
-        if (el.type === "checkbox") { el.checked = !!data[name]; }
-        else if (Array.isArray(data[name])) { el.value = data[name].join(", "); }
-        else { el.value = data[name] === null ? "" : data[name]; }
+    // An unsent copy from an earlier visit goes back into the form: this tab's own (a reload), and copies of tabs
+    // that were closed (no change for a while), which this tab adopts.
+    var adopt = function () {
+      var mine = read(), quiet = Date.now() - 10000;
+      Object.keys(localStorage).forEach(function (key) {
+        if (key.indexOf(keyPrefix) !== 0 || key === storeKey) { return; }
+        var other = JSON.parse(localStorage.getItem(key) || "null");
+        if (!other || other.stamp > quiet) { return; }
+        mine = mine || { data: {}, stamp: other.stamp };
+        Object.keys(other.data).forEach(function (name) { if (!(name in mine.data)) { mine.data[name] = other.data[name]; } });
+        localStorage.removeItem(key);
       });
+      if (mine) { localStorage.setItem(storeKey, JSON.stringify(mine)); }
+      return mine;
+    };
+    var leftover = adopt();
+    if (leftover && Object.keys(changes(leftover.data)).length) {
+      Object.keys(leftover.data).forEach(function (name) { setField(name, leftover.data[name]); });
       say(form.dataset.msgRestored, "text-warning");
       send();
     } else if (leftover) {
-      localStorage.removeItem(storeKey);
+      localStorage.removeItem(storeKey);  // everything in it already reached the server
     }
     form.addEventListener("input", remember);
     form.addEventListener("change", remember);
@@ -186,13 +260,10 @@
     window.addEventListener("online", send);
     // Leaving the page with a change not yet sent: hand it to the browser to deliver after the page is gone.
     window.addEventListener("pagehide", function () {
-      var saved = JSON.parse(localStorage.getItem(storeKey) || "null");
+      var saved = read();
       if (!saved || inFlight) { return; }
-      fetch(form.dataset.apiUrl, {
-        method: "PATCH", credentials: "same-origin", keepalive: true,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(form), "Accept": "application/json" },
-        body: JSON.stringify(Object.assign({}, saved.data, { version: saved.version }))
-      });
+      var sent = changes(saved.data);
+      if (Object.keys(sent).length) { patch(Object.assign({}, sent, { version: Number(versionInput.value) }), true); }
     });
   }
 

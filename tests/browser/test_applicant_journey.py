@@ -67,6 +67,7 @@ def test_applicant_journey(app, db, live_server, page, shot, tmp_path):
     page.get_by_label("Год начала реализации").fill("2021")
     page.get_by_label("Ключевые слова").fill("молодой педагог, адаптация")
     expect(page.locator("#save-status")).to_contain_text("Черновик сохранён")  # autosave while typing
+    expect(page.locator("[data-entry-title]")).to_have_text("Школа молодого педагога")
     shot("05-entry-basics")
     page.get_by_role("button", name="Сохранить и далее").click()
 
