@@ -25,7 +25,7 @@ translations: $(INSTALLED) ## compile the message catalogues (Russian is the sou
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -D messages >/dev/null
 
 extract-messages: $(INSTALLED) ## refresh the English catalogue from the code and templates
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -l en --no-fuzzy-matching
 
 run: install ## serve the embedded demo at http://127.0.0.1:5000 (SQLite, local files, mail to instance/outbox)

@@ -192,7 +192,7 @@ def run() -> dict:
     try:
         psycopg.connect(ADMIN_URL, connect_timeout=3).close()
     except psycopg.Error as exc:
-        raise Skip(f"PostgreSQL does not answer at {ADMIN_URL} ({str(exc).strip()[:120]})")
+        raise Skip(f"PostgreSQL does not answer at {ADMIN_URL}: {str(exc).strip().splitlines()[0][:120]}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-rush-"))
     app = None
     try:

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db, login_manager
 from portal.models import User, utcnow
+from portal.models.users import session_stamp
 from portal.services.accounts import user_for_token
 
 
@@ -22,8 +23,11 @@ def bearer_secret(req: Request) -> str | None:
 def load_user(user_id: str) -> User | None:
     if bearer_secret(request) is not None:
         return None  # a request that presents a token is judged by the token alone
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    ident, _sep, stamp = user_id.partition(":")
+    user = db.session.get(User, int(ident)) if ident.isdigit() else None
+    if user is None or not user.is_active or stamp != str(session_stamp(user.password_changed_at)):
+        return None  # unknown, deactivated, or a session from before the last password change
+    return user
 
 
 @login_manager.request_loader

@@ -41,3 +41,19 @@ def format_day(moment: datetime | None, tz_name: str = "Europe/Moscow", locale: 
 
 def remaining(deadline: datetime, now: datetime) -> timedelta:
     return max(deadline - now, timedelta(0))
+
+
+def russian_plural(n: int, forms: tuple[str, str, str]) -> str:
+    """The Russian form for n: ("минуту", "минуты", "минут") → 1 минуту, 3 минуты, 5 минут, 21 минуту."""
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
+
+
+def minutes_phrase(n: int, locale: str = "ru") -> str:
+    """"5 минут" / "1 minute" — a duration in minutes, in the accusative after «через»."""
+    if locale == "en":
+        return f"{n} minute" if n == 1 else f"{n} minutes"
+    return f"{n} {russian_plural(n, ('минуту', 'минуты', 'минут'))}"

@@ -109,7 +109,7 @@ def login_as(client):
 
     def login(user):
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
+            sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
         return user
 

@@ -145,7 +145,8 @@ def account():
             apply_field_errors(form, exc)
         else:
             db.session.commit()
-            flash(_("Пароль изменён."), "success")
+            login_user(current_user._get_current_object())  # this session continues; every other one ends
+            flash(_("Пароль изменён. Другие сеансы входа завершены."), "success")
             return redirect(url_for("auth.account"))
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                 .order_by(ApiToken.id.desc())).all()

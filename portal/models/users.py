@@ -12,6 +12,10 @@ from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
 
 
+def session_stamp(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
 class Role(str, enum.Enum):
     APPLICANT = "applicant"
     JUROR = "juror"
@@ -43,6 +47,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
         return self.is_active_flag
+
+    def get_id(self) -> str:
+        """The session identity: the id and the moment the password last changed, so that changing or resetting
+        the password ends every other session (and remember-me cookie) of the account."""
+        return f"{self.id}:{session_stamp(self.password_changed_at)}"
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {r.value if isinstance(r, Role) else r for r in roles}

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from portal.models import ApiToken, Consent, ConsentKind, LoginAttempt, Role, Us
 from portal.services import audit
 from portal.services.errors import Conflict, RateLimited, ServiceError, ValidationFailed
 from portal.services.mail import queue_mail
+from portal.timefmt import minutes_phrase
 
 MIN_PASSWORD_LENGTH = 10
 CONFIRM_SALT = "confirm-email"
@@ -105,8 +107,9 @@ def check_throttle(session: Session, *, email: str, ip: str, config: dict, now: 
     by_email = session.scalar(failures.where(LoginAttempt.email == email))
     by_ip = session.scalar(failures.where(LoginAttempt.ip == ip)) if ip else 0
     if by_email >= config["LOGIN_MAX_FAILURES"] or by_ip >= config.get("LOGIN_MAX_FAILURES_PER_IP", 30):
-        minutes = config["LOGIN_WINDOW_SECONDS"] // 60
-        raise RateLimited(_("Слишком много неудачных попыток входа. Попробуйте через %(m)d минут.", m=minutes))
+        minutes = max(config["LOGIN_WINDOW_SECONDS"] // 60, 1)
+        raise RateLimited(_("Слишком много неудачных попыток входа. Попробуйте через %(duration)s.",
+                            duration=minutes_phrase(minutes, str(get_locale() or "ru"))))
 
 
 def authenticate(session: Session, *, email: str, password: str, ip: str, config: dict, now: datetime) -> User:

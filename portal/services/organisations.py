@@ -36,7 +36,9 @@ def validate_profile(session: Session, data: dict) -> dict:
         problem = check(clean[field]) if clean[field] else _("Обязательное поле.")
         if problem:
             errors[field] = _(problem)
-    if clean["website"]:
+    if len(clean["website"]) > 300:
+        errors["website"] = _("Не более 300 символов.")
+    elif clean["website"]:
         if "://" not in clean["website"]:
             clean["website"] = "https://" + clean["website"]
         problem = validators.website_error(clean["website"])

@@ -1,7 +1,7 @@
 """Seasons: lookup and the timeline (the full set-up console comes with the organizer's issue)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -52,7 +52,7 @@ def update_timeline(session: Session, *, season: Season, user: User, changes: di
         elif value is None and field in ("submissions_open_at", "submissions_close_at"):
             errors[field] = _("Обязательное поле.")
         else:
-            values[field] = value
+            values[field] = value.astimezone(timezone.utc) if value is not None else None
     if not errors:
         order = [(f, values[f]) for f in TIMELINE_FIELDS if values[f] is not None]
         for (earlier, a), (later, b) in zip(order, order[1:]):

@@ -21,7 +21,7 @@ BABEL_CFG = ROOT / "babel.cfg"
 EN_PO = ROOT / "portal" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 EN_PO_SHOWN = os.path.relpath(EN_PO, ROOT)
 # As in the Makefile: pybabel's default keywords (`_`, `gettext`, `ngettext`, …) plus the lazy ones.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 # %(name)s, %(n)d, %(size).1f …: the name and the conversion must survive translation.
 PLACEHOLDER = re.compile(r"%\((\w+)\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 

@@ -367,8 +367,6 @@ def test_member_changes_need_csrf(client, db, login_as, owner, organisation):
 
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the website's length is never checked (organisations.py:154-159); "
-                                       "SQLite stores 301+ characters, PostgreSQL fails with a 500 (String(300))")
 def test_a_website_longer_than_300_characters_is_a_field_error(client, db, csrf, login_as):
     login_as(make_user())
     db.session.commit()

@@ -50,9 +50,13 @@ def form_alert(html: str) -> list[str]:
     return re.findall(r"<div>([^<]*)</div>", match.group(1)) if match else []
 
 
-def logged_in_user_id(client) -> str | None:
-    with client.session_transaction() as sess:
-        return sess.get("_user_id")
+def logged_in_as(client) -> str | None:
+    """The e-mail of the account the client's session is logged in to (as the account page shows it), or None."""
+    response = client.get("/auth/account")
+    if response.status_code == 302:
+        return None
+    assert response.status_code == 200
+    return re.search(r'<p class="mb-1">([^<]+)</p>', response.get_data(as_text=True)).group(1)
 
 
 def count(db, model, *where) -> int:
@@ -88,7 +92,7 @@ def test_register_stores_the_user_and_consent_and_mails_one_confirmation_link(ap
     links = outbox_links(app)
     assert len(links) == 1
     assert links[0].startswith("http://portal.test/auth/confirm/")
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
 
 
 @pytest.mark.parametrize("email", ["anna@example.ru", "ANNA@example.ru"])
@@ -160,7 +164,7 @@ def test_login_before_confirming_is_refused_with_the_exact_message(client, db, c
     assert form_alert(response.get_data(as_text=True)) == [
         "Адрес электронной почты ещё не подтверждён. Откройте ссылку из письма.",
         "Не пришло письмо? Запросите его ещё раз."]
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
 
 
 def test_confirmation_link_confirms_the_address_and_logs_in(app, client, db, csrf):
@@ -172,7 +176,7 @@ def test_confirmation_link_confirms_the_address_and_logs_in(app, client, db, csr
     db.session.expire_all()
     user = db.session.scalar(select(User).where(User.email == "anna@example.ru"))
     assert user.email_confirmed_at is not None
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_as(client) == "anna@example.ru"
     assert count(db, AuditEvent, AuditEvent.action == "user.confirm_email", AuditEvent.object_id == str(user.id)) == 1
 
 
@@ -180,7 +184,7 @@ def test_confirmed_user_can_log_in_with_the_registered_password(app, client, db,
     register(client, csrf)
     client.get(outbox_links(app)[0])
     client.post("/auth/logout", data={"csrf_token": csrf})
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
     response = login(client, csrf, "anna@example.ru", PASSWORD)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -202,7 +206,7 @@ def test_a_tampered_confirmation_link_is_400_and_confirms_nothing(app, client, d
     assert 'href="/auth/resend">Отправить письмо ещё раз</a>' in html
     db.session.expire_all()
     assert db.session.scalar(select(User.email_confirmed_at)) is None
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
 
 
 def test_a_confirmation_link_signed_for_another_purpose_is_refused(app, client, db, csrf):
@@ -228,7 +232,7 @@ def test_an_expired_confirmation_link_says_so(app, client, db, csrf):
     assert '<p class="lead">Срок действия ссылки истёк. Запросите новое письмо.</p>' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(User.email_confirmed_at)) is None
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
 
 
 def test_resend_mails_only_unconfirmed_known_addresses(app, client, db, csrf):
@@ -252,13 +256,13 @@ def test_login_with_a_wrong_password_or_unknown_address_gives_one_message(client
         response = login(client, csrf, email, password)
         assert response.status_code == 200
         assert form_alert(response.get_data(as_text=True)) == [BAD_CREDENTIALS]
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
 
 
 def test_sixth_attempt_after_five_failures_is_429_even_with_the_right_password(app, client, db, csrf):
     assert app.config["LOGIN_MAX_FAILURES"] == 5
-    anna = make_user(email="anna@example.ru")
-    boris = make_user(email="boris@example.ru")
+    make_user(email="anna@example.ru")
+    make_user(email="boris@example.ru")
     db.session.commit()
     for attempt in range(5):
         response = login(client, csrf, "anna@example.ru", f"wrong-password-{attempt}")
@@ -269,7 +273,7 @@ def test_sixth_attempt_after_five_failures_is_429_even_with_the_right_password(a
         refused = login(client, csrf, email, PASSWORD)
         assert refused.status_code == 429
         assert form_alert(refused.get_data(as_text=True)) == [THROTTLED]
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
 
     attempts = db.session.execute(select(LoginAttempt.email, LoginAttempt.ip, LoginAttempt.succeeded)
                                   .order_by(LoginAttempt.id)).all()
@@ -277,8 +281,7 @@ def test_sixth_attempt_after_five_failures_is_429_even_with_the_right_password(a
 
     other = login(client, csrf, "boris@example.ru", PASSWORD)
     assert other.status_code == 302
-    assert logged_in_user_id(client) == str(boris.id)
-    assert logged_in_user_id(client) != str(anna.id)
+    assert logged_in_as(client) == "boris@example.ru"
     assert db.session.scalar(select(LoginAttempt.succeeded).where(LoginAttempt.email == "boris@example.ru")) is True
 
 
@@ -288,9 +291,6 @@ def proxy_fix_env(monkeypatch):
     monkeypatch.setenv("PROXY_FIX", "1")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: PROXY_FIX=1 in the environment (as README.md says) is never read: it is "
-                                       "missing from config.py's Config and ENV_SETTINGS, so hooks.py:29 never installs "
-                                       "ProxyFix and every client behind the load balancer shares one address")
 @pytest.mark.usefixtures("proxy_fix_env")
 def test_behind_a_load_balancer_the_throttle_counts_each_clients_own_address(client, db, csrf):
     make_user(email="anna@example.ru")
@@ -301,17 +301,17 @@ def test_behind_a_load_balancer_the_throttle_counts_each_clients_own_address(cli
 
 
 def test_logout_needs_post_with_csrf(client, db, csrf, login_as):
-    user = login_as(make_user())
+    login_as(make_user(email="anna@example.ru"))
     db.session.commit()
     assert client.get("/auth/logout").status_code == 405
     refused = client.post("/auth/logout")
     assert refused.status_code == 400
     assert CSRF_FAILED in refused.get_data(as_text=True)
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_as(client) == "anna@example.ru"
     response = client.post("/auth/logout", data={"csrf_token": csrf})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
 
 
 def test_login_follows_a_same_site_next_path(client, db, csrf):
@@ -341,9 +341,7 @@ def test_login_with_a_backslash_next_cannot_leave_the_site(client, db, csrf):
     response = client.post("/auth/login", query_string={"next": "/\\evil.example"},
                            data={"csrf_token": csrf, "email": "anna@example.ru", "password": PASSWORD})
     assert response.status_code == 302
-    location = response.headers["Location"]
-    assert "\\" not in location
-    assert urlsplit(location.replace("\\", "/")).netloc == ""
+    assert response.headers["Location"] == "/%5Cevil.example"  # a path on this site, not `//evil.example`
 
 
 def test_login_page_redirects_someone_already_logged_in(client, db, login_as):
@@ -370,7 +368,7 @@ def test_reset_for_an_unknown_address_shows_the_same_page_and_sends_nothing(app,
 
 
 def test_reset_link_sets_the_new_password_and_works_only_once(app, client, db, csrf):
-    user = make_user(email="anna@example.ru")
+    make_user(email="anna@example.ru")
     db.session.commit()
     client.post("/auth/forgot", data={"csrf_token": csrf, "email": "anna@example.ru"})
     [link] = outbox_links(app)
@@ -383,11 +381,11 @@ def test_reset_link_sets_the_new_password_and_works_only_once(app, client, db, c
     response = client.post(path, data={"csrf_token": token, "password": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_as(client) == "anna@example.ru"
 
     client.post("/auth/logout", data={"csrf_token": token})
     assert login(client, token, "anna@example.ru", PASSWORD).status_code == 200  # the old password is gone
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
     assert login(client, token, "anna@example.ru", NEW_PASSWORD).status_code == 302
     client.post("/auth/logout", data={"csrf_token": token})
 
@@ -395,27 +393,22 @@ def test_reset_link_sets_the_new_password_and_works_only_once(app, client, db, c
     assert again.status_code == 200
     assert form_alert(again.get_data(as_text=True)) == [
         "Ссылка для восстановления пароля недействительна или устарела."]
-    assert logged_in_user_id(client) is None
+    assert logged_in_as(client) is None
     assert login(client, token, "anna@example.ru", NEW_PASSWORD).status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a password reset does not end the account's other sessions: the session "
-                                       "holds only the user id (User.get_id, auth_setup.py:165-169), so a stolen "
-                                       "session stays valid after the owner resets the password")
 def test_a_password_reset_ends_the_accounts_other_sessions(app, client, db, login_as):
-    user = login_as(make_user(email="anna@example.ru"))  # e.g. a session left open on a shared computer
+    login_as(make_user(email="anna@example.ru"))  # e.g. a session left open on a shared computer
     db.session.commit()
-    assert client.get("/auth/account").status_code == 200
+    assert logged_in_as(client) == "anna@example.ru"
     owner = app.test_client()
     token = form_csrf(owner.get("/auth/forgot").get_data(as_text=True))
     owner.post("/auth/forgot", data={"csrf_token": token, "email": "anna@example.ru"})
     path = urlsplit(outbox_links(app)[0]).path
     reset = owner.post(path, data={"csrf_token": token, "password": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert reset.status_code == 302
-    assert logged_in_user_id(owner) == str(user.id)
-    response = client.get("/auth/account")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
+    assert logged_in_as(owner) == "anna@example.ru"
+    assert logged_in_as(client) is None
 
 
 def test_reset_with_a_weak_password_keeps_the_old_one(app, client, db, csrf):

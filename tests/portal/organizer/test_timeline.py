@@ -221,8 +221,6 @@ def test_api_organizer_moves_the_close_and_the_list_shows_it_in_the_seasons_offs
         organizer.id, str(season.id), {"submissions_close_at": "2026-09-21T12:00:00+00:00"})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: update_timeline (seasons.py:146-147, 161) keeps the caller's offset, so "
-                                       "the audit event's 'after' is '+03:00' while 'before' and the form path are UTC")
 def test_api_change_is_audited_in_utc_like_the_form(client, db, organizer, season):
     response = client.patch("/api/v1/seasons/season-2026", headers=bearer(db, organizer),
                             json={"submissions_close_at": "2026-12-20T23:59:00+03:00"})

@@ -75,8 +75,6 @@ def test_validate_profile_refuses_with_a_message_per_field(db, changes, errors):
     assert refused.value.fields == errors
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: validate_profile (organisations.py:154-159) never checks the website's "
-                                       "length; the column is String(300), so PostgreSQL fails with a server error")
 def test_validate_profile_refuses_a_website_longer_than_the_column(db):
     with pytest.raises(ValidationFailed) as refused:
         org_service.validate_profile(db.session, {**SBER, "website": "https://sberbank.ru/" + "a" * 281})
