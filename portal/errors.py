@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
-from portal.services.errors import ServiceError
+from portal.services.errors import Conflict, ServiceError
 
 API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              409: "conflict", 413: "file_too_large", 415: "file_type_not_allowed", 422: "validation_error",
@@ -42,6 +43,12 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(exc.to_dict()), exc.status
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(StaleDataError)
+    def concurrent_change(exc: StaleDataError):
+        """Two requests changed the same entry at once (a double click, two tabs): the second one loses, cleanly."""
+        db.session.rollback()
+        return service_error(Conflict(_("Заявку одновременно изменили в другом окне. Обновите страницу и повторите.")))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -437,9 +437,26 @@ def test_change_password_needs_the_current_password(client, db, csrf, login_as):
                                                  "password": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert changed.status_code == 302
     assert changed.headers["Location"] == "/auth/account"
+    assert logged_in_as(client) == "anna@example.ru"  # the session that changed the password goes on
     client.post("/auth/logout", data={"csrf_token": csrf})
     assert login(client, csrf, "anna@example.ru", PASSWORD).status_code == 200
     assert login(client, csrf, "anna@example.ru", NEW_PASSWORD).status_code == 302
+
+
+def test_change_password_ends_the_accounts_other_sessions(app, client, db, csrf, login_as):
+    user = login_as(make_user(email="anna@example.ru"))
+    db.session.commit()
+    other = app.test_client()
+    with other.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = user.get_id(), True
+    assert logged_in_as(other) == "anna@example.ru"
+    changed = client.post("/auth/account", data={"csrf_token": csrf, "current_password": PASSWORD,
+                                                 "password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert changed.status_code == 302
+    page = client.get("/auth/account").get_data(as_text=True)
+    assert "Пароль изменён. Другие сеансы входа завершены." in page
+    assert logged_in_as(client) == "anna@example.ru"
+    assert logged_in_as(other) is None
 
 
 def test_account_page_needs_login(client):

@@ -237,12 +237,16 @@ def test_successful_logins_do_not_count_towards_the_throttle(app, db):
         assert authenticate(app, db, "anna@example.ru", PASSWORD, now=T0 + timedelta(minutes=minute)) is user
 
 
-def test_throttle_message_agrees_with_the_number_of_minutes(app, db):
-    app.config["LOGIN_WINDOW_SECONDS"] = 60
+@pytest.mark.parametrize("window_seconds, duration", [
+    (30, "1 минуту"), (60, "1 минуту"), (120, "2 минуты"), (300, "5 минут"), (660, "11 минут"), (900, "15 минут"),
+    (1260, "21 минуту"), (1320, "22 минуты"), (3600, "60 минут"),
+])
+def test_throttle_message_agrees_with_the_number_of_minutes(app, db, window_seconds, duration):
+    app.config["LOGIN_WINDOW_SECONDS"] = window_seconds
     fail(app, db, "anna@example.ru", 5)
     with pytest.raises(RateLimited) as refused:
         authenticate(app, db, "anna@example.ru", PASSWORD)
-    assert refused.value.message == "Слишком много неудачных попыток входа. Попробуйте через 1 минуту."
+    assert refused.value.message == f"Слишком много неудачных попыток входа. Попробуйте через {duration}."
 
 
 # --- password reset and change -------------------------------------------------------------------------------------
