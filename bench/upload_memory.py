@@ -17,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import MB, PDF_BYTES, Gunicorn, app_settings, fig, make_app, make_applicants, make_season, migrate, \
+from bench.common import MB, Gunicorn, app_settings, fig, make_app, make_applicants, make_season, migrate, \
     process_env
 
 FILE_SIZE = 500 * MB

@@ -38,7 +38,9 @@ def dashboard():
     entries = db.session.scalars(entry_service.entries_of(db.session, user=current_user)
                                  .options(*entry_service.ENTRY_LIST_LOADS)).all()
     organisations = [m.organisation for m in current_user.memberships]
+    region = current_user.region or (organisations[0].region if organisations else None)
     return render_template("applicant/dashboard.html", season=season, entries=entries, organisations=organisations,
+                           region=region,
                            nominations=open_nominations(season) if season else [], can_apply=can_apply(current_user),
                            missing=entry_service.missing_fields)
 
