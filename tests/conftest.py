@@ -10,6 +10,7 @@ import os
 import psycopg
 import pytest
 from flask import session as flask_session
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
@@ -98,8 +99,22 @@ def db(app):
     return _db
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own application context, as in production.
+
+    The `app` fixture keeps one application context open for the whole test; without this, `flask.g` would outlive
+    a request (Flask-Login's cached user, Flask-Babel's cached locale) and the request would share the test's
+    database session, so a test could pass for the wrong reason.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -104,7 +104,7 @@ def patch_entry(entry_id: int):
         raise ValidationFailed(_("Проверьте поля запроса."), {"version": _("Ожидается целое число.")})
     entry_service.update_entry(db.session, entry=entry, user=user, data=data, now=utcnow(), expected_version=version)
     db.session.commit()
-    return jsonify(entry_to_dict(load_entry(entry_id)))
+    return jsonify(entry_to_dict(entry))
 
 
 @bp.post("/entries/<int:entry_id>/<any(submit, withdraw, reopen):action>")
@@ -115,7 +115,7 @@ def entry_action(entry_id: int, action: str):
                "reopen": entry_service.reopen_entry}[action]
     service(db.session, entry=entry, user=user, now=utcnow())
     db.session.commit()
-    return jsonify(entry_to_dict(load_entry(entry_id)))
+    return jsonify(entry_to_dict(entry))
 
 
 @bp.post("/entries/<int:entry_id>/files")

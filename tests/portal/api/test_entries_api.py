@@ -246,6 +246,7 @@ def test_revoked_token_is_401(client, db, applicant):
 
 def test_session_requests_need_the_csrf_header(client, db, season, applicant, login_as, csrf):
     login_as(applicant)
+    db.session.commit()
     payload = {"season": season.slug, "nomination": "production"}
     refused = client.post("/api/v1/entries", json=payload)
     assert refused.status_code == 400

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.models import AuditEvent, Membership, Organisation
@@ -17,21 +16,6 @@ YANDEX = {"name": "ООО «Яндекс»", "short_name": "Яндекс", "kind
           "inn": "7736207543", "ogrn": "1027700229193", "website": "https://yandex.ru"}
 OWNERS_ONLY = "Управлять участниками может только владелец организации."
 SECRET_NAME = "АНО «Секретный центр наставничества»"
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own application context, as in production (the `app` fixture keeps one open, so `flask.g`
-    — with Flask-Login's cached user — would otherwise carry over from one request to the next)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshContextClient
-    return app.test_client()
 
 
 def field_error(html: str, field: str) -> list[str]:

@@ -6,7 +6,6 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.models import ApiToken, AuditEvent, Consent, LoginAttempt, User, utcnow
@@ -18,25 +17,6 @@ NEW_PASSWORD = "new-secret-2026"
 CSRF_FAILED = "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите."
 BAD_CREDENTIALS = "Неверный адрес электронной почты или пароль."
 THROTTLED = "Слишком много неудачных попыток входа. Попробуйте через 15 минут."
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own application context, as in production.
-
-    The `app` fixture keeps one application context open for the whole test, so `flask.g` would otherwise outlive a
-    request: Flask-Login's cached user (a session user would answer for a later bearer-token request) and
-    Flask-Babel's cached locale (a language switch would never show) leak from one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshContextClient
-    return app.test_client()
 
 
 def field_error(html: str, field: str) -> list[str]:

@@ -6,7 +6,6 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.models import AuditEvent, Season, utcnow
@@ -19,21 +18,6 @@ SEASON_NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 OPEN_UTC = datetime(2026, 8, 22, 12, 0, tzinfo=UTC)
 CLOSE_UTC = datetime(2026, 9, 21, 12, 0, tzinfo=UTC)
 NAIVE_MESSAGE = "Ожидается дата и время ISO 8601 со смещением, например 2026-12-15T23:59:00+03:00."
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own application context, as in production (the `app` fixture keeps one open, so `flask.g`
-    — with Flask-Login's cached user — would otherwise carry over from one request to the next)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshContextClient
-    return app.test_client()
 
 
 @pytest.fixture
