@@ -61,7 +61,8 @@ def resend():
     form = EmailForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(form.email.data)))
-        if user is not None and user.email_confirmed_at is None:
+        if (user is not None and user.email_confirmed_at is None
+                and not accounts.mail_recently_sent(db.session, to=user.email, now=utcnow())):
             accounts.send_confirmation(db.session, user=user, config=current_app.config, confirm_url_for=_confirm_url)
             db.session.commit()
         return render_template("auth/check_email.html", email=accounts.normalise_email(form.email.data))
@@ -106,7 +107,7 @@ def forgot():
     form = EmailForm()
     if form.validate_on_submit():
         accounts.request_password_reset(db.session, email=form.email.data, config=current_app.config,
-                                        reset_url_for=_reset_url)
+                                        reset_url_for=_reset_url, now=utcnow())
         db.session.commit()
         return render_template("auth/check_email.html", email=accounts.normalise_email(form.email.data), reset=True)
     return render_template("auth/email_form.html", form=form, title=_("Восстановление пароля"),

@@ -32,7 +32,8 @@ class Organisation(db.Model):
     short_name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(20))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
-    inn: Mapped[str] = mapped_column(String(12), index=True)
+    # One profile per INN: a second registration of the same organisation joins it as a member instead.
+    inn: Mapped[str] = mapped_column(String(12), unique=True)
     ogrn: Mapped[str] = mapped_column(String(15), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

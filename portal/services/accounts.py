@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.consents import CONSENT_VERSIONS
-from portal.models import ApiToken, Consent, ConsentKind, LoginAttempt, Role, User
+from portal.models import ApiToken, Consent, ConsentKind, LoginAttempt, OutboxMessage, Role, User
 from portal.services import audit
 from portal.services.errors import Conflict, RateLimited, ServiceError, ValidationFailed
 from portal.services.mail import queue_mail
@@ -130,14 +130,28 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, config
     return user
 
 
-def request_password_reset(session: Session, *, email: str, config: dict, reset_url_for) -> None:
+def request_password_reset(session: Session, *, email: str, config: dict, reset_url_for, now: datetime) -> None:
     """Queue a reset link if the address is known; says nothing either way (no account enumeration)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or mail_recently_sent(session, to=user.email, now=now):
         return
-    token = _serializer(config, RESET_SALT).dumps({"uid": user.id, "ph": user.password_hash[-16:]})
+    token = _serializer(config, RESET_SALT).dumps({"uid": user.id, "ph": _password_fingerprint(user)})
     queue_mail(session, to=user.email, subject=_("Восстановление пароля"), template="reset_password",
                user=user, link=reset_url_for(token))
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does (so a reset link works once) and reveals nothing of the hash."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def mail_recently_sent(session: Session, *, to: str, now: datetime, limit: int = 3, minutes: int = 15) -> bool:
+    """Whether `to` already got `limit` messages lately: confirmation and reset requests stop there, silently,
+    so nobody can flood an inbox through the portal."""
+    since = now - timedelta(minutes=minutes)
+    sent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.to == to, OutboxMessage.created_at >= since))
+    return sent >= limit
 
 
 def reset_password(session: Session, *, token: str, password: str, config: dict, now: datetime) -> User:
@@ -147,7 +161,7 @@ def reset_password(session: Session, *, token: str, password: str, config: dict,
     except (SignatureExpired, BadSignature):
         raise ServiceError(_("Ссылка для восстановления пароля недействительна или устарела."))
     user = session.get(User, data.get("uid"))
-    if user is None or user.password_hash[-16:] != data.get("ph"):
+    if user is None or _password_fingerprint(user) != data.get("ph"):
         raise ServiceError(_("Ссылка для восстановления пароля недействительна или устарела."))
     _set_password(session, user=user, password=password, config=config, now=now)
     if user.email_confirmed_at is None:  # the link proves the address

@@ -6,9 +6,10 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, text
 
-from portal.models import ApiToken, AuditEvent, Consent, LoginAttempt, OutboxMessage, User
+from portal.models import ApiToken, AuditEvent, Consent, LoginAttempt, OutboxMessage, User, utcnow
 from portal.services import accounts
 from portal.services.errors import Conflict, RateLimited, ServiceError, ValidationFailed
 from tests.factories import PASSWORD, make_user
@@ -253,7 +254,8 @@ def test_throttle_message_agrees_with_the_number_of_minutes(app, db, window_seco
 
 def reset_token(app, db, email) -> str | None:
     tokens = []
-    accounts.request_password_reset(db.session, email=email, config=app.config, reset_url_for=tokens.append)
+    accounts.request_password_reset(db.session, email=email, config=app.config, reset_url_for=tokens.append,
+                                    now=utcnow())
     return tokens[0] if tokens else None
 
 
@@ -355,3 +357,26 @@ def test_token_last_used_is_written_at_most_every_five_minutes(app, db):
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).last_used_at == later
+
+
+def test_reset_requests_cannot_flood_an_inbox(app, db):
+    make_user(email="anna@example.ru")
+    db.session.commit()
+    for _ in range(5):
+        accounts.request_password_reset(db.session, email="anna@example.ru", config=app.config,
+                                        reset_url_for=lambda token: f"http://portal.test/auth/reset/{token}",
+                                        now=utcnow())
+        db.session.commit()
+    sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.to == "anna@example.ru"))
+    assert sent == 3
+
+
+def test_reset_link_does_not_carry_the_password_hash(app, db):
+    user = make_user(email="anna@example.ru")
+    db.session.commit()
+    links = []
+    accounts.request_password_reset(db.session, email="anna@example.ru", config=app.config,
+                                    reset_url_for=links.append, now=utcnow())
+    payload = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=accounts.RESET_SALT).loads(links[0])
+    assert payload["ph"] not in user.password_hash
+    assert len(payload["ph"]) == 16
