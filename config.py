@@ -63,6 +63,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
 
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    HSTS = False  # Strict-Transport-Security on every response (production, behind HTTPS)
+    TRUSTED_HOSTS: list | None = None  # e.g. ["konkurs.example.ru"]: requests for other hosts are refused
+
     TESTING = False
     DEBUG = False
 
@@ -89,6 +95,11 @@ class ProductionConfig(Config):
     STORAGE_BACKEND = "s3"
     MAIL_DELIVERY = "worker"
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    HSTS = True
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
@@ -100,7 +111,7 @@ ENV_SETTINGS = (
     "SEARCH_INDEX_DIR", "REDIS_URL", "MAIL_BACKEND", "MAIL_OUTBOX_DIR", "MAIL_PRINT", "MAIL_SERVER", "MAIL_PORT",
     "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "MAIL_DELIVERY",
     "PUBLIC_BASE_URL", "PROXY_FIX", "UPLOAD_MAX_FILE_MB", "UPLOAD_MAX_ENTRY_MB", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS",
-    "LOGIN_MAX_FAILURES_PER_IP", "EMAIL_TOKEN_MAX_AGE", "RESET_TOKEN_MAX_AGE",
+    "LOGIN_MAX_FAILURES_PER_IP", "EMAIL_TOKEN_MAX_AGE", "RESET_TOKEN_MAX_AGE", "HSTS",
 )
 
 
@@ -112,6 +123,16 @@ def _convert(raw: str, default):
     return raw
 
 
+INSECURE_SECRET = Config.SECRET_KEY
+
+
+def check_production(settings: dict) -> None:
+    """Refuse to start production with the public development key or a short one."""
+    key = settings.get("SECRET_KEY") or ""
+    if key == INSECURE_SECRET or len(key) < 32:
+        raise RuntimeError("APP_ENV=production needs SECRET_KEY: a random string of at least 32 characters")
+
+
 def load_config(app_env: str | None = None) -> dict:
     """Return the settings of the chosen environment class with environment overrides applied."""
     cls = CONFIGS[(app_env or os.environ.get("APP_ENV") or "development").lower()]
@@ -119,4 +140,6 @@ def load_config(app_env: str | None = None) -> dict:
     for key in ENV_SETTINGS:
         if key in os.environ:
             settings[key] = _convert(os.environ[key], settings.get(key))
+    if "TRUSTED_HOSTS" in os.environ:
+        settings["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
     return settings

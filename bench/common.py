@@ -71,7 +71,8 @@ def free_port() -> int:
 def app_settings(tmp: Path, database_url: str, **extra) -> dict:
     """The production settings the brief asks for, with local storage and mail files under `tmp`."""
     return {"APP_ENV": "production", "DATABASE_URL": database_url, "STORAGE_BACKEND": "local",
-            "LOCAL_STORAGE_DIR": str(tmp / "files"), "SECRET_KEY": "bench", "MAIL_BACKEND": "file",
+            "LOCAL_STORAGE_DIR": str(tmp / "files"), "SECRET_KEY": "bench-only-secret-key-not-for-production-01",
+            "MAIL_BACKEND": "file",
             "MAIL_OUTBOX_DIR": str(tmp / "outbox"), "MAIL_DELIVERY": "worker", "INSTANCE_PATH": str(tmp / "instance"),
             **extra}
 

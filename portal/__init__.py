@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import load_config
+from config import check_production, load_config
 from portal import auth_setup, errors, hooks, i18n, template_helpers
 from portal.api import bp as api_bp
 from portal.applicant import bp as applicant_bp
@@ -38,8 +38,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def configure_settings(app: Flask, config: dict | None) -> None:
-    settings = load_config((config or {}).get("APP_ENV"))
+    app_env = (config or {}).get("APP_ENV") or os.environ.get("APP_ENV") or "development"
+    settings = load_config(app_env)
     settings.update(config or {})
+    if app_env == "production":
+        check_production(settings)
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     instance = Path(app.instance_path)

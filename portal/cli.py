@@ -91,7 +91,11 @@ def outbox_send(loop: bool, interval: float) -> None:
 @click.option("--quiet", is_flag=True)
 def seed_demo_command(quiet: bool) -> None:
     """Create the demo seasons, accounts and entries (idempotent) and print the demo accounts."""
-    accounts_list = seed_demo(db.session, config=current_app.config, now=utcnow())
+    now = utcnow()
+    accounts_list = seed_demo(db.session, config=current_app.config, now=now)
+    # Feature packages add their part of the demo (registered by the app factory; the core never imports them).
+    for seeder in current_app.extensions.get("demo_seeders", []):
+        accounts_list += seeder(db.session, config=current_app.config, now=now)
     db.session.commit()
     if not quiet:
         click.echo(f"\nДемо-учётные записи (пароль у всех: {DEMO_PASSWORD}):")

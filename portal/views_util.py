@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import abort
+from flask import abort, current_app, url_for
 
 from portal.services.errors import ServiceError
 
@@ -36,3 +36,9 @@ def get_or_404(session, model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for e-mails, always on the configured PUBLIC_BASE_URL, never on the request's Host header
+    (which an attacker controls: a reset link must not point to someone else's site)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, _external=False, **values)

@@ -9,9 +9,6 @@ from portal.auth_setup import bearer_secret
 from portal.extensions import csrf
 from portal.services.errors import BadRequest, ServiceError
 
-bp = Blueprint("api", __name__)
-csrf.exempt(bp)  # checked below, only for cookie sessions: bearer-token clients are not browsers
-
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -19,7 +16,6 @@ class Unauthorized(ServiceError):
     code, status = "unauthorized", 401
 
 
-@bp.before_request
 def check_csrf_for_sessions():
     """A browser session must send the CSRF token (header X-CSRFToken) on every change; token clients need not,
     since a cross-site page cannot set an Authorization header."""
@@ -27,6 +23,17 @@ def check_csrf_for_sessions():
         return
     if current_user.is_authenticated:
         csrf.protect()
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of the JSON API (mounted at /api/v1): CSRF checked only for cookie sessions."""
+    blueprint = Blueprint(name, import_name)
+    csrf.exempt(blueprint)
+    blueprint.before_request(check_csrf_for_sessions)
+    return blueprint
+
+
+bp = api_blueprint("api", __name__)
 
 
 def require_user():

@@ -12,15 +12,15 @@ from portal.extensions import db
 from portal.models import ApiToken, User, utcnow
 from portal.services import accounts
 from portal.services.errors import ServiceError, ValidationFailed
-from portal.views_util import apply_field_errors, safe_next_url
+from portal.views_util import apply_field_errors, public_url, safe_next_url
 
 
 def _confirm_url(token: str) -> str:
-    return url_for("auth.confirm", token=token, _external=True)
+    return public_url("auth.confirm", token=token)
 
 
 def _reset_url(token: str) -> str:
-    return url_for("auth.reset", token=token, _external=True)
+    return public_url("auth.reset", token=token)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -32,7 +32,8 @@ def register():
         try:
             accounts.register_applicant(db.session, email=form.email.data, password=form.password.data,
                                         full_name=form.full_name.data, config=current_app.config,
-                                        confirm_url_for=_confirm_url, now=utcnow())
+                                        confirm_url_for=_confirm_url, now=utcnow(),
+                                        login_url=public_url("auth.forgot"))
         except ServiceError as exc:
             db.session.rollback()
             apply_field_errors(form, exc)
@@ -45,12 +46,15 @@ def register():
 @bp.route("/confirm/<token>")
 def confirm(token: str):
     try:
-        user = accounts.confirm_email(db.session, token=token, config=current_app.config, now=utcnow())
+        user, confirmed_now = accounts.confirm_email(db.session, token=token, config=current_app.config, now=utcnow())
     except ServiceError as exc:
         db.session.rollback()
         return render_template("error.html", status=400, message=exc.message,
                                action=(url_for("auth.resend"), _("Отправить письмо ещё раз"))), 400
     db.session.commit()
+    if not confirmed_now:  # an old link is not a login credential
+        flash(_("Адрес уже подтверждён. Войдите со своим паролем."), "info")
+        return redirect(url_for("auth.login"))
     login_user(user)
     flash(_("Адрес подтверждён. Добро пожаловать!"), "success")
     return redirect(url_for("applicant.dashboard"))

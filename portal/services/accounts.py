@@ -65,8 +65,20 @@ def _serializer(config: dict, salt: str) -> URLSafeTimedSerializer:
 
 
 def register_applicant(session: Session, *, email: str, password: str, full_name: str, config: dict,
-                       confirm_url_for, now: datetime) -> User:
-    """Register an applicant with their consent to processing, and queue the confirmation e-mail."""
+                       confirm_url_for, now: datetime, login_url: str = "") -> User | None:
+    """Register an applicant with their consent to processing, and queue the confirmation e-mail.
+
+    An address that already has an account gets a notice instead and None is returned: the page a visitor sees is
+    the same either way, so registration does not reveal who is registered."""
+    existing = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if existing is not None:
+        problem = password_problem(password)
+        if problem:
+            raise ValidationFailed(problem, {"password": problem})
+        if not mail_recently_sent(session, to=existing.email, now=now):
+            queue_mail(session, to=existing.email, subject=_("Попытка регистрации с вашим адресом"),
+                       template="already_registered", user=existing, login_url=login_url, now=now)
+        return None
     user = create_user(session, email=email, password=password, full_name=full_name, role=Role.APPLICANT,
                        config=config)
     session.add(Consent(user_id=user.id, entry_id=None, kind=ConsentKind.PROCESSING.value, given=True,
@@ -82,8 +94,9 @@ def send_confirmation(session: Session, *, user: User, config: dict, confirm_url
                user=user, link=confirm_url_for(token))
 
 
-def confirm_email(session: Session, *, token: str, config: dict, now: datetime) -> User:
-    """Mark the address confirmed. Raises ServiceError for an invalid or expired link."""
+def confirm_email(session: Session, *, token: str, config: dict, now: datetime) -> tuple[User, bool]:
+    """Mark the address confirmed; returns the user and whether this call confirmed it (an old link must not log
+    anyone in). Raises ServiceError for an invalid or expired link."""
     try:
         data = _serializer(config, CONFIRM_SALT).loads(token, max_age=config["EMAIL_TOKEN_MAX_AGE"])
     except SignatureExpired:
@@ -93,10 +106,11 @@ def confirm_email(session: Session, *, token: str, config: dict, now: datetime) 
     user = session.get(User, data.get("uid"))
     if user is None or user.email != data.get("email"):
         raise ServiceError(_("Ссылка недействительна."))
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = now
-        audit.record(session, actor=user, action="user.confirm_email", object_type="user", object_id=user.id, now=now)
-    return user
+    if user.email_confirmed_at is not None:
+        return user, False
+    user.email_confirmed_at = now
+    audit.record(session, actor=user, action="user.confirm_email", object_type="user", object_id=user.id, now=now)
+    return user, True
 
 
 def check_throttle(session: Session, *, email: str, ip: str, config: dict, now: datetime) -> None:

@@ -53,7 +53,12 @@ def validate_entry_data(session: Session, data: dict, *, now: datetime) -> dict:
     return clean
 
 
+SINGLE_LINE = ("title",)
+
+
 def _check(session: Session, field: str, value, now: datetime):
+    if field in SINGLE_LINE:
+        return " ".join(_text(value, TEXT_LIMITS[field]).split())
     if field in TEXT_LIMITS:
         return _text(value, TEXT_LIMITS[field])
     if field in ("mentors_count", "mentees_count"):

@@ -5,7 +5,6 @@ Objects created in a transaction that is rolled back are deleted by `ObjectJanit
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import unicodedata
@@ -21,7 +20,7 @@ from portal.models import Entry, EntryFile, EntryStatus, FileKind, PendingUpload
 from portal.services import audit
 from portal.services.errors import (Conflict, DeadlinePassed, FileTooLarge, FileTypeNotAllowed, NotFound,
                                     ValidationFailed)
-from portal.storage import Storage, sniff_content_type
+from portal.storage import Storage, extension_for, sniff_content_type
 
 MB = 1024 * 1024
 KEY_PREFIX = "entries/"
@@ -35,6 +34,19 @@ def clean_filename(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
     return (name or "file")[:255]
+
+
+EXTENSION_ALIASES = {".jpg": (".jpg", ".jpeg")}
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """The name with the extension of the type the content really is: «Презентация.pdf.exe» holding a PDF is
+    offered as «Презентация.pdf.pdf», never as an .exe."""
+    extension = extension_for(content_type)
+    if extension is None or name.lower().endswith(EXTENSION_ALIASES.get(extension, (extension,))):
+        return name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return (stem[:255 - len(extension)] or "file") + extension
 
 
 def upload_allowed_until(entry: Entry) -> datetime:
@@ -115,7 +127,8 @@ def upload_file(session: Session, *, entry: Entry, user: User, stream: BinaryIO,
 
 def _record(session: Session, *, entry: Entry, user: User, key: str, backend: str, filename: str, kind: str,
             content_type: str, size: int, sha256: str, now: datetime) -> EntryFile:
-    file = EntryFile(entry=entry, kind=kind, backend=backend, storage_key=key, filename=clean_filename(filename),
+    file = EntryFile(entry=entry, kind=kind, backend=backend, storage_key=key,
+                     filename=name_for_type(clean_filename(filename), content_type),
                      content_type=content_type, size=size, sha256=sha256, uploaded_by_id=user.id, uploaded_at=now)
     session.add(file)
     entry.updated_at = now
@@ -174,37 +187,41 @@ def complete_direct_upload(session: Session, *, entry: Entry, user: User, pendin
         size = storage.size(key)
     except FileNotFoundError:
         raise ValidationFailed(_("Файл не был загружен. Повторите попытку."), {"file": _("Файл не найден.")})
-    try:
-        _check_size(session, entry, size, config)
-        content_type, sha256 = _inspect_object(storage, key, limit=size)
-        if content_type is None:
-            raise FileTypeNotAllowed(_("Допустимые форматы: PDF, DOCX, PPTX, XLSX, JPEG, PNG."))
-    except (FileTooLarge, FileTypeNotAllowed, ValidationFailed):
-        storage.delete(key)
-        session.flush()
-        raise
-    remember_created(session, storage, key)
-    return _record(session, entry=entry, user=user, key=key, backend=storage.name, filename=pending.filename,
-                   kind=pending.kind, content_type=content_type, size=size, sha256=sha256, now=now)
-
-
-def _inspect_object(storage: Storage, key: str, *, limit: int) -> tuple[str | None, str]:
-    """Copy the object to a temporary file in chunks, hashing it, then sniff its type; memory stays flat."""
-    digest = hashlib.sha256()
     with tempfile.TemporaryFile() as copy:
-        source = storage.open(key)
         try:
-            copied = 0
-            while chunk := source.read(MB):
-                copied += len(chunk)
-                if copied > limit:
-                    break
-                digest.update(chunk)
-                copy.write(chunk)
-        finally:
-            source.close()
+            _check_size(session, entry, size, config)
+            content_type = _copy_object(storage, key, copy, limit=size)
+            if content_type is None:
+                raise FileTypeNotAllowed(_("Допустимые форматы: PDF, DOCX, PPTX, XLSX, JPEG, PNG."))
+        except (FileTooLarge, FileTypeNotAllowed, ValidationFailed):
+            storage.delete(key)
+            session.flush()
+            raise
+        # What was checked is what is kept: the verified bytes go to a new key, and the upload key (which its
+        # presigned form could still overwrite until it expires) is removed.
+        final_key = new_key(entry, now)
         copy.seek(0)
-        return sniff_content_type(copy), digest.hexdigest()
+        stored = storage.save(final_key, copy)
+    storage.delete(key)
+    remember_created(session, storage, final_key)
+    return _record(session, entry=entry, user=user, key=final_key, backend=storage.name, filename=pending.filename,
+                   kind=pending.kind, content_type=content_type, size=stored.size, sha256=stored.sha256, now=now)
+
+
+def _copy_object(storage: Storage, key: str, target: BinaryIO, *, limit: int) -> str | None:
+    """Copy the object into `target` in chunks (memory stays flat) and sniff its type from the copy."""
+    source = storage.open(key)
+    try:
+        copied = 0
+        while chunk := source.read(MB):
+            copied += len(chunk)
+            if copied > limit:
+                break
+            target.write(chunk)
+    finally:
+        source.close()
+    target.seek(0)
+    return sniff_content_type(target)
 
 
 def remember_created(session: Session, storage: Storage, key: str) -> None:

@@ -21,7 +21,7 @@ def queue_mail(session: Session, *, to: str, subject: str, template: str, now: d
     """Render `templates/mail/<template>.txt` and queue it; delivery happens after the transaction commits."""
     message = OutboxMessage(
         to=to,
-        subject=subject,
+        subject=" ".join(subject.split())[:300],  # one line: a newline in a title must not break the header
         body_text=render_template(f"mail/{template}.txt", **context),
         created_at=now or utcnow(),
         next_attempt_at=now or utcnow(),
@@ -78,7 +78,7 @@ def deliver_pending(session: Session, *, config: dict, now: datetime, limit: int
         message.attempts += 1
         try:
             send_one(build_email(message, config["MAIL_DEFAULT_SENDER"]), config, message.id)
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # noqa: BLE001 — one bad message must never block the rest of the queue
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             message.next_attempt_at = now + timedelta(minutes=2 ** min(message.attempts, 10))
             failed += 1

@@ -21,7 +21,7 @@ ALLOWED_TYPES: dict[str, str] = {
     JPEG: ".jpg",
 }
 
-_HEAD_SIZE = 1024  # PDF readers accept the `%PDF-` header anywhere in the first KiB
+_HEAD_SIZE = 1024
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
 _ZIP_SIGNATURE = b"PK\x03\x04"
@@ -70,7 +70,7 @@ def sniff_content_type(stream: BinaryIO) -> str | None:
         if head.startswith(_ZIP_SIGNATURE):
             stream.seek(0)
             return _sniff_ooxml(stream)
-        if b"%PDF-" in head:
+        if head.startswith(b"%PDF-"):  # at offset 0 only: "%PDF-" inside an executable's stub is no PDF
             return PDF
         return None
     finally:

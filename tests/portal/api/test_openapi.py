@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import ast
 import inspect
-import json
 import re
-from pathlib import Path
 
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from portal import create_app
 from portal.api import serializers
-from portal.api.spec import SPEC_PATH
+from portal.api.spec import build_spec
 from portal.errors import API_CODES
 from portal.models import EntryStatus, FileKind, SeasonStatus
 from portal.services import errors as service_errors
@@ -33,14 +31,15 @@ CONVERTER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 
 
 @pytest.fixture(scope="module")
-def document() -> dict:
-    return json.loads(Path(SPEC_PATH).read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
 def api_app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("openapi-instance")
     return create_app({"APP_ENV": "testing", "DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(instance)})
+
+
+@pytest.fixture(scope="module")
+def document(api_app) -> dict:
+    """The served document: the core's file merged with the fragments of the feature packages."""
+    return build_spec(api_app)
 
 
 def expand_rule(rule: str) -> list[tuple[str, dict[str, str]]]:

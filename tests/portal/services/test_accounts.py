@@ -111,7 +111,8 @@ def test_register_applicant_records_the_processing_consent_and_queues_one_mail(a
 
 
 def confirm(app, db, token, now=T0, **config):
-    return accounts.confirm_email(db.session, token=token, config={**app.config, **config}, now=now)
+    user, _confirmed_now = accounts.confirm_email(db.session, token=token, config={**app.config, **config}, now=now)
+    return user
 
 
 def test_confirm_email_sets_the_moment_once(app, db):

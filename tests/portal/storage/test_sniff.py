@@ -64,7 +64,7 @@ def sniff_bytes(data: bytes, *, start_at: int = 0) -> tuple[str | None, int]:
     ("data", "expected"),
     [
         (MINIMAL_PDF, "application/pdf"),
-        (b"\n" * 100 + MINIMAL_PDF, "application/pdf"),  # header allowed anywhere in the first KiB
+        (b"\n" * 100 + MINIMAL_PDF, None),  # only at offset 0: "%PDF-" inside another file's header is no PDF
         (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32, "image/png"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32, "image/jpeg"),
     ],
