@@ -15,12 +15,15 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import deadline_rush, upload_memory
+from bench import deadline_rush, judging, upload_memory
 from bench.common import Skip
 
 WORKLOADS = {
     "deadline_rush": deadline_rush.run,
     "upload_memory": upload_memory.run,
+    "assignment": judging.run_assignment,
+    "assignment_large": judging.run_assignment_large,
+    "rankings": judging.run_rankings,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -17,6 +17,7 @@ from portal.extensions import csrf, db, migrate
 from portal.organizer import bp as organizer_bp
 from portal.public import bp as public_bp
 from portal.storage import init_storage
+from reviewers.blueprints import register_blueprints as register_jury_blueprints
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,6 +85,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(applicant_bp, url_prefix="/my")
     app.register_blueprint(organizer_bp, url_prefix="/organizer")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    register_jury_blueprints(app)
 
 
 def configure_hooks(app: Flask) -> None:

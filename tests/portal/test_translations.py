@@ -66,7 +66,8 @@ def extracted() -> dict[str, list[str]]:
 def test_babel_cfg_maps_the_code_and_the_templates():
     with BABEL_CFG.open(encoding="utf-8") as f:
         method_map, _options = parse_mapping_cfg(f, filename=str(BABEL_CFG))
-    assert dict(method_map) == {"portal/**.py": "python", "templates/**.html": "jinja2", "templates/**.txt": "jinja2"}
+    assert dict(method_map) == {"portal/**.py": "python", "reviewers/**.py": "python", "templates/**.html": "jinja2",
+                                "templates/**.txt": "jinja2"}
 
 
 def test_the_catalogue_has_no_empty_or_fuzzy_entries(catalog, entries):

@@ -1,0 +1,1 @@
+"""Jury services: state changes with explicit arguments; they flush, never commit."""
