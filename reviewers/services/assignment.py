@@ -106,9 +106,16 @@ def plan_assignment(session: Session, *, round: Round, entries: list[Entry] | No
     return plan, inputs
 
 
+def ensure_round_not_closed(round: Round, now: datetime) -> None:
+    """Stages are data: once a round's window has closed, its assignments no longer change."""
+    if now >= round.closes_at:
+        raise Conflict(_("Раунд закрыт: назначения в нём больше не меняются."))
+
+
 def apply_assignment(session: Session, *, round: Round, actor: User, now: datetime, entries: list[Entry] | None = None,
                      k: int | None = None) -> AssignmentPlan:
     """Run the engine and write its plan whole; with problems nothing is written (the plan says why)."""
+    ensure_round_not_closed(round, now)
     plan, inputs = plan_assignment(session, round=round, entries=entries, k=k)
     if plan.problems:
         return plan
@@ -152,6 +159,7 @@ def _release_dropped(session: Session, *, round: Round, pairs, actor: User, now:
 def add_assignment(session: Session, *, round: Round, entry: Entry, juror: User, actor: User,
                    now: datetime) -> Assignment:
     """A manual assignment; the same hard rules as the engine's (pool, conflicts, recusal, duplicates)."""
+    ensure_round_not_closed(round, now)
     inputs = build_inputs(session, round, [entry])
     info = inputs.entries[0]
     juror_info = next((j for j in inputs.jurors if j.id == juror.id), None)
@@ -176,6 +184,7 @@ def add_assignment(session: Session, *, round: Round, entry: Entry, juror: User,
 
 def remove_assignment(session: Session, *, assignment: Assignment, actor: User, now: datetime) -> None:
     """Remove an assignment; one with a submitted review is never deleted (the review counts)."""
+    ensure_round_not_closed(assignment.round, now)
     if assignment.status == AssignmentStatus.SUBMITTED.value:
         raise Conflict(_("По этому назначению уже отправлена оценка: удалить его нельзя."))
     if assignment.review is not None and assignment.review.scores:

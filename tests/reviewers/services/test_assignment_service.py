@@ -207,3 +207,22 @@ def test_calibration_reads_each_jurors_severity_from_the_reviews_submitted_this_
     assert {j: round(v, 2) for j, v in severity.items()} == {harsh.id: -50.0, middle.id: 0.0, lenient.id: 50.0}
     inputs = service.build_inputs(db.session, world.round)
     assert {j.id: round(j.severity, 2) for j in inputs.jurors} == {harsh.id: -50.0, middle.id: 0.0, lenient.id: 50.0}
+
+
+def test_nothing_changes_in_a_closed_round(db):
+    world = make_world(entries={"production": 2}, jurors=3, k=2)
+    service.apply_assignment(db.session, round=world.round, actor=world.organizer, now=world.now)
+    db.session.commit()
+    after_close = world.round.closes_at
+    assignment = db.session.scalar(select(Assignment).order_by(Assignment.id))
+    for action in (
+        lambda: service.apply_assignment(db.session, round=world.round, actor=world.organizer, now=after_close),
+        lambda: service.remove_assignment(db.session, assignment=assignment, actor=world.organizer, now=after_close),
+        lambda: service.add_assignment(db.session, round=world.round, entry=assignment.entry, juror=world.jurors[0],
+                                       actor=world.organizer, now=after_close),
+    ):
+        with pytest.raises(Conflict) as refused:
+            action()
+        assert refused.value.message == "Раунд закрыт: назначения в нём больше не меняются."
+    db.session.rollback()
+    assert len(pairs(db, world.round)) == 4
