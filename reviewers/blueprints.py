@@ -16,5 +16,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(juror_bp, url_prefix="/jury")
     app.register_blueprint(judging_bp, url_prefix="/organizer/judging")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    register_fragment(app, Path(__file__).parent / "api" / "openapi_assignments.json")
     register_fragment(app, Path(__file__).parent / "api" / "openapi_judging.json")
     app.extensions.setdefault("demo_seeders", []).append(seed_jury_demo)
