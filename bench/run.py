@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import deadline_rush, judging, upload_memory
+from bench import search as library_search
 from bench.common import Skip
 
 WORKLOADS = {
@@ -24,6 +25,8 @@ WORKLOADS = {
     "assignment": judging.run_assignment,
     "assignment_large": judging.run_assignment_large,
     "rankings": judging.run_rankings,
+    "search_10k": library_search.run_10k,
+    "search_100k": library_search.run_100k,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
