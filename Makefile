@@ -8,7 +8,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres bench chromium translations extract-messages clean
+.PHONY: help install run test test-sqlite test-postgres bench wrk chromium translations extract-messages clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -52,8 +52,12 @@ test-sqlite: install
 test-postgres: install
 	TEST_DB=postgres TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
-bench: install ## measure the SPEC §10 workloads (deadline rush on PostgreSQL, upload memory); writes bench/results/
+bench: install wrk ## measure the SPEC §10 workloads (rush, uploads, judging, search, library pages); writes bench/results/
 	$(BIN)/python -m bench.run
+
+wrk: ## install Debian's wrk (the load generator of the page benchmark) when it is missing
+	@command -v wrk >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 clean: ## remove the virtualenv, the demo instance and test artifacts
 	rm -rf $(VENV) instance tests/artifacts bench/results

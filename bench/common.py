@@ -155,8 +155,9 @@ def make_applicants(app, season_id: int, count: int, *, complete: bool, with_fil
 class Gunicorn:
     """`gunicorn portal:create_app()` with the given environment, as a context manager that waits for /healthz."""
 
-    def __init__(self, env: dict, *, workers: int, log_path: Path, timeout: int = 30) -> None:
-        self.env, self.workers, self.log_path, self.timeout = env, workers, log_path, timeout
+    def __init__(self, env: dict, *, workers: int, log_path: Path, timeout: int = 30,
+                 app: str = "portal:create_app()") -> None:
+        self.env, self.workers, self.log_path, self.timeout, self.app = env, workers, log_path, timeout, app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -165,7 +166,7 @@ class Gunicorn:
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", "1",
-             "--timeout", str(self.timeout), "--bind", f"127.0.0.1:{self.port}", "portal:create_app()"],
+             "--timeout", str(self.timeout), "--bind", f"127.0.0.1:{self.port}", self.app],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         try:
             self._wait_healthy()

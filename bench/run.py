@@ -15,7 +15,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import deadline_rush, judging, upload_memory
+from bench import deadline_rush, judging, library_pages, upload_memory
 from bench import search as library_search
 from bench.common import Skip
 
@@ -27,6 +27,7 @@ WORKLOADS = {
     "rankings": judging.run_rankings,
     "search_10k": library_search.run_10k,
     "search_100k": library_search.run_100k,
+    "library_pages": library_pages.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

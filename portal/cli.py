@@ -14,14 +14,18 @@ from portal.models import Role, User, utcnow
 from portal.services import accounts
 from portal.services.errors import ServiceError
 from portal.services.files import collect_orphans
+from portal.services.library_import import import_lines
 from portal.services.mail import deliver_pending
 from portal.services.regions import sync_regions
+from portal.services.search_sync import rebuild_index
 from portal.storage import get_storage
 
 users_cli = AppGroup("users", help="Пользователи: создание и API-токены.")
 regions_cli = AppGroup("regions", help="Справочник регионов.")
 storage_cli = AppGroup("storage", help="Файловое хранилище.")
 outbox_cli = AppGroup("outbox", help="Исходящая почта.")
+library_cli = AppGroup("library", help="Библиотека практик.")
+search_cli = AppGroup("search", help="Поисковый индекс библиотеки.")
 
 
 @users_cli.command("create")
@@ -97,12 +101,45 @@ def seed_demo_command(quiet: bool) -> None:
     for seeder in current_app.extensions.get("demo_seeders", []):
         accounts_list += seeder(db.session, config=current_app.config, now=now)
     db.session.commit()
+    count = rebuild_index(current_app, db.session)
     if not quiet:
+        click.echo(f"Библиотека: {count} практик в поисковом индексе.")
         click.echo(f"\nДемо-учётные записи (пароль у всех: {DEMO_PASSWORD}):")
         for role, email in accounts_list:
             click.echo(f"  {role:<10} {email}")
 
 
+@library_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Check every line and report, but import nothing.")
+def library_import(path: str, dry_run: bool) -> None:
+    """Import practices from a JSON Lines file (SPEC §8); a report line per problem, by line number."""
+    with click.open_file(path, encoding="utf-8-sig") as handle:
+        reports = import_lines(db.session, handle, user=None, now=utcnow())
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    counts: dict[str, int] = {}
+    for report in reports:
+        counts[report.status] = counts.get(report.status, 0) + 1
+        if report.status in ("error", "skipped"):
+            click.echo(f"строка {report.line}: {report.message}", err=True)
+    summary = ", ".join(f"{name} {counts.get(name, 0)}" for name in ("created", "updated", "unchanged", "skipped",
+                                                                     "error"))
+    click.echo(("проверка без импорта: " if dry_run else "импорт: ") + summary)
+    if counts.get("error") and not (counts.get("created") or counts.get("updated") or counts.get("unchanged")):
+        raise SystemExit(1)
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the library's search index from the database (searches go on using the old one until the swap)."""
+    started = time.monotonic()
+    count = rebuild_index(current_app, db.session)
+    click.echo(f"indexed {count} practice(s) in {time.monotonic() - started:.1f} s")
+
+
 def register_cli(app: Flask) -> None:
-    for group in (users_cli, regions_cli, storage_cli, outbox_cli, seed_demo_command):
+    for group in (users_cli, regions_cli, storage_cli, outbox_cli, library_cli, search_cli, seed_demo_command):
         app.cli.add_command(group)

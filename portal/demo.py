@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import textwrap
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -19,13 +20,17 @@ from portal.models import Entry, EntryStatus, Nomination, Organisation, OutboxMe
 from portal.services import accounts, organisations
 from portal.services import entries as entry_service
 from portal.services import files as file_service
+from portal.services.awards import award_entry
 from portal.services.entry_states import transition
+from portal.services.library import publish_season_winners
+from portal.services.library_import import import_lines
 from portal.services.regions import sync_regions
-from portal.storage import get_storage
+from portal.storage import backend_named, get_storage
 
 DEMO_PASSWORD = "demo-password-2026"
 MOSCOW = ZoneInfo("Europe/Moscow")
 PDF_FILENAME = "Презентация практики.pdf"
+LIBRARY_ARCHIVE = Path(__file__).resolve().parent / "data" / "library_demo.jsonl"
 
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _TRANSLIT = dict(zip(
@@ -226,11 +231,25 @@ def _moments_2026(season: Season, now: datetime, days: tuple[int, ...]) -> dict[
             for (name, hour, minute), d in zip(steps, days)}
 
 
-def _decide_2025(session: Session, *, entry: Entry, outcome: str, organizer: User) -> None:
+def _decide_2025(session: Session, *, entry: Entry, outcome: str, award: tuple[str, int | None] | None,
+                 organizer: User) -> None:
     """Screening, review and the award decision of a past entry, at their 2025 dates."""
     for target, at in ((EntryStatus.ELIGIBLE, SCREENED_2025), (EntryStatus.IN_REVIEW, REVIEW_STARTED_2025),
                        (EntryStatus(outcome), DECIDED_2025)):
         transition(session, entry=entry, target=target, actor=organizer, now=at)
+    if award:
+        award_entry(session, entry=entry, tier=award[0], place=award[1], user=organizer, now=DECIDED_2025)
+
+
+def _seed_library(session: Session, *, past: Season, organizer: User, now: datetime) -> None:
+    """The past season's consented winners in the library, and the archive of earlier seasons (idempotent)."""
+    publish_season_winners(session, season=past, user=organizer, now=TIMELINE_2025["results_published_at"],
+                           storage_for=backend_named)
+    with LIBRARY_ARCHIVE.open(encoding="utf-8") as lines:
+        reports = import_lines(session, lines, user=None, now=now)
+    errors = [r for r in reports if r.status == "error"]
+    if errors:
+        raise ValueError(f"demo archive line {errors[0].line}: {errors[0].message}")
 
 
 # --- the whole set -------------------------------------------------------------------------------------------------
@@ -271,7 +290,8 @@ def seed_demo(session: Session, *, config: dict, now: datetime) -> list[tuple[st
         entry = _build_entry(session, season=past, spec=spec, user=users[spec["owner"]],
                              organisation=orgs[spec["owner"]], config=config,
                              moments={"started": started, "submitted": submitted + timedelta(hours=4)})
-        _decide_2025(session, entry=entry, outcome=spec["status"], organizer=organizer)
+        _decide_2025(session, entry=entry, outcome=spec["status"], award=spec.get("award"), organizer=organizer)
+    _seed_library(session, past=past, organizer=organizer, now=now)
 
     current = _season(session, texts.SEASON_2026, timeline_2026(now))
     for spec in texts.ENTRIES_2026:

@@ -740,7 +740,8 @@ ENTRIES_2026 = [
 # Entries of the past season: started and submitted on these Moscow dates, then screened, reviewed and decided.
 ENTRIES_2025 = [
     {
-        "owner": APPLICANT, "nomination": "education", "status": "awarded", "dates": ((2025, 3, 24), (2025, 5, 19)),
+        "owner": APPLICANT, "nomination": "education", "status": "awarded", "award": ("winner", 1),
+        "dates": ((2025, 3, 24), (2025, 5, 19)),
         "data": {
             "title": "Региональная сеть наставников для молодых педагогов Верхневолжья",
             "summary": (
@@ -782,7 +783,8 @@ ENTRIES_2025 = [
         },
     },
     {
-        "owner": PLANT, "nomination": "production", "status": "awarded", "dates": ((2025, 4, 2), (2025, 5, 27)),
+        "owner": PLANT, "nomination": "production", "status": "awarded", "award": ("winner", 2),
+        "dates": ((2025, 4, 2), (2025, 5, 27)),
         "data": {
             "title": "Инженерное наставничество для молодых технологов и конструкторов",
             "summary": (
@@ -822,7 +824,7 @@ ENTRIES_2025 = [
         },
     },
     {
-        "owner": MUNICIPAL, "nomination": "public_service", "status": "awarded",
+        "owner": MUNICIPAL, "nomination": "public_service", "status": "awarded", "award": ("prize", None),
         "dates": ((2025, 4, 10), (2025, 5, 29)),
         "data": {
             "title": "Школа кадрового резерва: наставничество для будущих руководителей сельских поселений",

@@ -57,7 +57,51 @@ SEASON_STATUSES = {
 
 
 def mentoring_form_title(code: str | None, locale: str = "ru") -> str:
-    if not code or code not in MENTORING_FORMS:
+    return title_in(MENTORING_FORMS, code, locale)
+
+
+# The library's nominations across seasons (SPEC §8): code → (Russian title, English title).
+LIBRARY_NOMINATIONS: dict[str, tuple[str, str]] = {
+    "production": ("Наставничество в сфере производства", "Mentoring in industry"),
+    "education": ("Наставничество в сфере образования, воспитания и молодёжной политики",
+                  "Mentoring in education, upbringing and youth policy"),
+    "social": ("Наставничество в социальной сфере и общественной деятельности",
+               "Mentoring in the social sphere and public activity"),
+    "public_service": ("Наставничество на государственной и муниципальной службе",
+                       "Mentoring in state and municipal service"),
+    "business": ("Наставничество в сфере бизнеса и предпринимательства", "Mentoring in business and entrepreneurship"),
+}
+
+# Award tiers (SPEC §8): code → (Russian title, English title). A winner also has a place 1–3.
+AWARD_TIERS: dict[str, tuple[str, str]] = {
+    "winner": ("Победитель", "Winner"),
+    "prize": ("Призёр", "Prize-winner"),
+    "laureate": ("Лауреат", "Laureate"),
+    "special": ("Специальный приз жюри", "Special mention"),
+}
+
+# Who the practice is for, as library buckets: code → (Russian title, English title).
+AUDIENCES: dict[str, tuple[str, str]] = {
+    "pupils": ("Школьники", "School pupils"),
+    "students": ("Студенты", "Students"),
+    "teachers": ("Педагоги", "Teachers"),
+    "workers": ("Работники предприятий", "Employees"),
+    "civil_servants": ("Государственные и муниципальные служащие", "Civil servants"),
+    "other": ("Другие категории", "Others"),
+}
+
+
+def title_in(table: dict[str, tuple[str, str]], code: str | None, locale: str = "ru") -> str:
+    """The title of `code` in a (Russian, English) vocabulary, or "" for an unknown code."""
+    if not code or code not in table:
         return ""
-    ru, en = MENTORING_FORMS[code]
+    ru, en = table[code]
     return en if locale == "en" else ru
+
+
+def award_title(tier: str | None, place: int | None, locale: str = "ru") -> str:
+    """"Победитель, 1 место" / "Winner, 1st place"; the tier alone without a place."""
+    title = title_in(AWARD_TIERS, tier, locale)
+    if title and place:
+        return f"{title}, {place} место" if locale != "en" else f"{title}, place {place}"
+    return title

@@ -11,6 +11,7 @@ still read, through Whoosh's API).
 """
 from __future__ import annotations
 
+import secrets
 import struct
 from array import array
 from collections import defaultdict
@@ -21,7 +22,10 @@ from whoosh.formats import Format
 from whoosh.system import IS_LITTLE
 from whoosh.util.numeric import length_to_byte
 
+from search.analysis import MentoringAnalyzer, term_positions
+
 MAGIC = b"MPR1"
+SEGMENT_ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"  # what Whoosh's segment file pattern accepts
 _U32 = struct.Struct("<I")
 
 
@@ -30,6 +34,16 @@ class PracticeCodec(whoosh3.W3Codec):
 
     def __init__(self, blocklimit: int = 512, compression: int = 0, inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def new_segment(self, storage, indexname):
+        # Whoosh names a segment from the global `random` module. Anything that reseeds it (Hypothesis does before
+        # every example, pytest-randomly before every test, a C-level fork copies it) makes the next writer pick
+        # the name of a segment already in the index: creating its files truncates that segment's files to 0 bytes
+        # (FileFormatError "Unknown file header b''" on the next read). Names come from the OS's generator instead.
+        return whoosh3.W3Segment(self, indexname, segid=segment_id())
+
+    def field_writer(self, storage, segment):
+        return FlatFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors are read by W3PerDocReader with the plain W3 matcher
@@ -46,6 +60,11 @@ class PracticeCodec(whoosh3.W3Codec):
         return FlatLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
+def segment_id(size: int = 16) -> str:
+    """A new segment's id: `size` characters of Whoosh's alphabet for segment names, from `secrets`."""
+    return "".join(secrets.choice(SEGMENT_ID_CHARS) for _ in range(size))
+
+
 def encode_block(ids, weights, values) -> bytes:
     """A block's data: uint32 id deltas, float32 weights, uint32 value lengths, then the values."""
     deltas = array("I", ids)
@@ -57,6 +76,18 @@ def encode_block(ids, weights, values) -> bytes:
         for a in (deltas, weights, lengths):
             a.byteswap()
     return deltas.tobytes() + weights.tobytes() + lengths.tobytes() + b"".join(values)
+
+
+def encode_flat_block(ids: array, weights: array, lengths: array, values: bytes) -> bytes:
+    """`encode_block` of postings already in arrays (ids ascending), the values already joined."""
+    deltas = array("I", ids)
+    if len(deltas) > 1:
+        deltas[1:] = array("I", map(int.__sub__, ids[1:], ids[:-1]))
+    weights, lengths = array("f", weights), array("I", lengths)
+    if not IS_LITTLE:
+        for a in (deltas, weights, lengths):
+            a.byteswap()
+    return deltas.tobytes() + weights.tobytes() + lengths.tobytes() + values
 
 
 def decode_block(data: bytes, count: int) -> tuple[list[int], array, tuple[bytes, ...]]:
@@ -80,19 +111,66 @@ def decode_block(data: bytes, count: int) -> tuple[list[int], array, tuple[bytes
     return ids, weights, tuple(values)
 
 
+class FlatFieldWriter(whoosh3.W3FieldWriter):
+    """W3FieldWriter that does not read every posting's field length back from disk: Whoosh keeps them only as
+    per-block statistics for its own scoring shortcuts, which this index does not use (a fifth of the build time)."""
+
+    def add_postings(self, schema, lengths, items):
+        terms = getattr(items, "terms", None)  # search.building.PooledPostings: every term's postings as arrays
+        if terms is None:
+            super().add_postings(schema, None, items)
+            return
+        for fieldname, postings in terms():
+            self.start_field(fieldname, schema[fieldname])
+            writer = self._postwriter
+            for tbytes, p in postings:
+                self.start_term(tbytes)
+                writer.add_arrays(p.docs, p.weights, p.lengths, p.values)
+                self.finish_term()
+            self.finish_field()
+
+
 class FlatPostingsWriter(whoosh3.W3PostingsWriter):
     """W3PostingsWriter writing `encode_block` data (block info stays a pickle, which the W3 matcher reads)."""
 
     def add_posting(self, id_, weight, vbytes, length=None):
-        super().add_posting(id_, weight, vbytes, length)
-        if not vbytes:  # W3 keeps only non-empty values; here every posting has one, so they stay aligned
-            self._values.append(b"")
+        # W3's version, less its type assertions and length statistics (see FlatFieldWriter); and every posting
+        # keeps a value, empty or not, so values stay aligned with ids
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        self._values.append(vbytes or b"")
+
+    def add_arrays(self, docs: array, weights: array, lengths: array, values: bytes | bytearray) -> None:
+        """A whole term's postings at once (docnums ascending; `values` back to back, `lengths` long each): the same
+        blocks as `add_posting` one by one."""
+        limit, count, position = self._blocklimit, len(docs), 0
+        for start in range(0, count, limit):
+            if self._ids:
+                self._write_block()
+            end = min(start + limit, count)
+            self._ids, self._weights = docs[start:end], weights[start:end]
+            self._maxweight = max(self._weights)
+            block_lengths = lengths[start:end]
+            size = sum(block_lengths)
+            self._flat = (block_lengths, bytes(values[position:position + size]))
+            position += size
+
+    def _new_block(self):
+        super()._new_block()
+        self._flat = None
 
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(MAGIC)
         self._terminfo.add_block(self)
-        data = encode_block(self._ids, self._weights, self._values)
+        if self._flat is not None:
+            data = encode_flat_block(self._ids, self._weights, *self._flat)
+        else:
+            data = encode_block(self._ids, self._weights, self._values)
         info = dumps((len(self._ids), self._ids[-1], self._maxweight, 0, length_to_byte(self._minlength),
                       length_to_byte(self._maxlength)), 2)
         length = len(info) + len(data)
@@ -144,12 +222,15 @@ class CompactPositions(Format):
         self.options = options
 
     def word_values(self, value, analyzer, **kwargs):
-        kwargs["positions"] = True
-        kwargs.pop("chars", None)
-        found = defaultdict(list)
-        for t in analyzer(value, **kwargs):
-            if not t.stopped:
-                found[t.text].append(t.pos)
+        if isinstance(analyzer, MentoringAnalyzer):
+            found = term_positions(value)
+        else:
+            kwargs["positions"] = True
+            kwargs.pop("chars", None)
+            found = defaultdict(list)
+            for t in analyzer(value, **kwargs):
+                if not t.stopped:
+                    found[t.text].append(t.pos)
         boost = self.field_boost
         for term, poses in found.items():
             n = len(poses)

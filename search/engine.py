@@ -90,6 +90,10 @@ class Snapshot:
         live, parts, keys = [], [], set()
         offset_total = 0
         for leaf, offset in searcher.reader().leaf_readers():
+            if leaf.segment() is None:  # Whoosh's EmptyReader: an index without segments (an empty library)
+                if leaf.doc_count_all():
+                    raise ValueError(f"{leaf!r} has documents but no segment")
+                continue
             key = f"{leaf.segment().segment_id()}:{leaf.doc_count_all()}"  # a segment never changes but deletions
             keys.add(key)
             data = segments.get(key)

@@ -110,12 +110,16 @@ class SearchIndex:
             storage = current.ix.storage if same else GuardedStorage(str(self.path / generation))
             with storage.guard():
                 ix = current.ix if same else storage.open_index()
+                latest = ix.latest_generation()  # read first: a commit in between only costs one more reopen
                 searcher = ix.searcher()
                 snapshot = Snapshot(searcher, self._segments, self._registry)
         except Exception as exc:
             self._close()
             raise SearchIndexError(f"search index {self.path / generation} cannot be read: {exc!r}") from exc
-        old, self._open = self._open, _Open(generation, stamp, ix, searcher.reader().generation(), snapshot)
+        toc_generation = searcher.reader().generation()
+        if toc_generation is None:  # an index without segments is read by Whoosh's EmptyReader, which has none
+            toc_generation = latest
+        old, self._open = self._open, _Open(generation, stamp, ix, toc_generation, snapshot)
         if old is not None:
             old.close()
         return snapshot
@@ -261,11 +265,18 @@ class SearchIndex:
         deadline = time.monotonic() + self.lock_timeout
         while True:
             generation = self._generation()
+            failure: SearchIndexError | None = None
             if generation is None:
                 log.info("no search index at %s: %s of %d practice(s) left to the next rebuild", self.path, op,
                          len(payload))
             else:
-                apply_write(open_index(self.path / generation), op, payload, timeout=max(deadline - time.monotonic(), 0))
+                try:
+                    apply_write(open_index(self.path / generation), op, payload,
+                                timeout=max(deadline - time.monotonic(), 0))
+                except SearchIndexBusy:
+                    raise
+                except SearchIndexError as exc:  # damaged: fails unless a rebuild is there to take the write
+                    failure = exc
             with self._journal_lock():
                 if self._generation() != generation:  # a rebuild swapped in a new generation meanwhile
                     if time.monotonic() > deadline:
@@ -274,6 +285,12 @@ class SearchIndex:
                 if self._rebuilding():
                     with open(self.path / JOURNAL, "ab") as journal:
                         pickle.dump((op, payload), journal, protocol=pickle.HIGHEST_PROTOCOL)
+                    if failure is not None:
+                        log.warning("%s of %d practice(s) journaled for the running rebuild only: %s", op,
+                                    len(payload), failure)
+                    return
+            if failure is not None:
+                raise failure
             return
 
     @contextmanager

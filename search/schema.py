@@ -23,7 +23,6 @@ FILES_INDEXED_CHARS = 200_000   # of the extracted file text, this much is index
 FILES_STORED_CHARS = 20_000     # and this much kept for snippets
 TITLE_KEY_CHARS = 80
 LEADING = re.compile(r"^[\W_]+")
-_SEPARATORS = str.maketrans({REGION_BREAK: " ", PART_BREAK: " "})
 
 
 def build_schema() -> fields.Schema:
@@ -50,7 +49,13 @@ def clean(text: str | None) -> str:
     """Text safe to index and store: no lone surrogates, no region separators."""
     if not text:
         return ""
-    return text.encode("utf-8", "replace").decode("utf-8").translate(_SEPARATORS)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    if REGION_BREAK in text or PART_BREAK in text:
+        text = text.replace(REGION_BREAK, " ").replace(PART_BREAK, " ")
+    return text
 
 
 def to_fields(doc: PracticeDoc) -> dict:

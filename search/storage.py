@@ -8,7 +8,7 @@ import fcntl
 import json
 import os
 import pickle
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -16,9 +16,9 @@ from typing import Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.multiproc import MpWriter
 
 from search.analysis import ANALYSER_VERSION
+from search.building import RebuildMpWriter, RebuildWriter
 from search.codec import PracticeCodec
 from search.documents import PracticeDoc
 from search.schema import build_schema, to_fields
@@ -86,8 +86,8 @@ def build_generation(target: Path, docs: Iterable[PracticeDoc], procs: int) -> i
         if len(head) > PARALLEL_FROM:
             break
     parallel = len(head) > PARALLEL_FROM and procs > 1
-    options = {"limitmb": 128, "codec": PracticeCodec(), "compound": COMPOUND}
-    writer = MpWriter(ix, procs=procs, multisegment=True, **options) if parallel else ix.writer(**options)
+    options = {"codec": PracticeCodec(), "compound": COMPOUND}
+    writer = RebuildMpWriter(ix, procs=procs, **options) if parallel else RebuildWriter(ix, **options)
     count = 0
     try:
         for chunk in (head, iterator):
@@ -123,22 +123,35 @@ def replay(journal_path: Path, target: Path, timeout: float) -> None:
 
 
 def apply_write(ix, op: str, payload: list, *, timeout: float) -> None:
-    """One write under Whoosh's writer lock."""
+    """One write under Whoosh's writer lock; SearchIndexBusy when the lock stays taken, SearchIndexError when the
+    index cannot be written (a damaged segment): the files opened on the way are closed either way."""
+    storage = ix.storage
+    guarded = isinstance(storage, GuardedStorage)
     try:
-        writer = ix.writer(timeout=timeout, delay=0.02, codec=PracticeCodec(), compound=COMPOUND)
-    except LockError as exc:
-        raise SearchIndexBusy(f"the search index writer lock was held for more than {timeout:.1f} s") from exc
-    try:
-        if op == "upsert":
-            for doc in payload:
-                writer.update_document(**to_fields(doc))
-        else:
-            for doc_id in payload:
-                writer.delete_by_term("id", str(doc_id))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
+        with storage.guard() if guarded else nullcontext():
+            try:
+                writer = ix.writer(timeout=timeout, delay=0.02, codec=PracticeCodec(), compound=COMPOUND)
+            except LockError as exc:
+                raise SearchIndexBusy(f"the search index writer lock was held for more than {timeout:.1f} s") from exc
+            try:
+                if op == "upsert":
+                    for doc in payload:
+                        writer.update_document(**to_fields(doc))
+                else:
+                    for doc_id in payload:
+                        writer.delete_by_term("id", str(doc_id))
+                writer.commit()
+            except BaseException:
+                if not writer.is_closed:
+                    try:
+                        writer.cancel()
+                    except Exception:  # the damage that failed the write can fail closing it too
+                        pass
+                raise
+    except (SearchIndexBusy, SearchIndexError):
         raise
+    except Exception as exc:
+        raise SearchIndexError(f"search index {getattr(storage, 'folder', storage)} cannot be written: {exc!r}") from exc
 
 
 @contextmanager

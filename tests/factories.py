@@ -7,10 +7,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from portal.extensions import db
-from portal.models import Membership, Nomination, Organisation, Season, Track, User, utcnow
+from portal.models import (ConsentKind, EntryStatus, LibraryItem, LibrarySource, LibraryStatus, Membership, Nomination,
+                           Organisation, Season, Track, User, utcnow)
 from portal.services import entries as entry_service
 from portal.services import files as file_service
+from portal.services import search_sync
 from portal.services.accounts import hash_password
+from portal.services.awards import award_entry
+from portal.services.entry_states import transition
+from portal.vocabularies import LIBRARY_NOMINATIONS
 from portal.storage import get_storage
 
 PASSWORD = "correct-horse-42"
@@ -118,3 +123,43 @@ def make_entry(user: User, season: Season, *, code: str = "production", organisa
         entry_service.submit_entry(db.session, entry=entry, user=user, now=now)
     db.session.flush()
     return entry
+
+
+def make_awarded_entry(user: User, season: Season, *, code: str = "production", organisation: Organisation | None = None,
+                       tier: str = "winner", place: int | None = 1, consent: bool = True, now: datetime | None = None):
+    """A submitted entry moved through screening and review to `awarded`, with its award; `consent=False` records
+    the applicant's refusal to publish."""
+    now = now or utcnow()
+    entry = make_entry(user, season, code=code, organisation=organisation, submitted=True, now=now)
+    if not consent:
+        entry_service.record_consent(db.session, entry=entry, user=user, kind=ConsentKind.PUBLICATION, given=False,
+                                     now=now)
+    for target in (EntryStatus.ELIGIBLE, EntryStatus.IN_REVIEW, EntryStatus.AWARDED):
+        transition(db.session, entry=entry, target=target, actor=None, now=now)
+    award_entry(db.session, entry=entry, tier=tier, place=place, user=None, now=now)
+    db.session.flush()
+    return entry
+
+
+def make_library_item(*, title: str = "Наставничество молодых специалистов на заводе", year: int = 2024,
+                      nomination: str = "production", region: str | None = "66", form: str | None = "workplace",
+                      award: str | None = "winner", place: int | None = 1, audience: str | None = "workers",
+                      summary: str = "Опытные рабочие сопровождают новичков в первый год работы.",
+                      description: str = "Каждому молодому рабочему назначается наставник из числа мастеров.",
+                      results: str = "Текучесть кадров среди молодых рабочих снизилась вдвое.",
+                      keywords: tuple[str, ...] = ("адаптация", "производство"), organisation: str = "АО «Уралмаш»",
+                      published: bool = True, now: datetime | None = None) -> LibraryItem:
+    """An archive library item (as `library import` makes it), staged for the search index like the services do."""
+    now = now or utcnow()
+    n = _next()
+    item = LibraryItem(source=LibrarySource.ARCHIVE.value, external_id=f"test-{n}", year=year,
+                       nomination_code=nomination, nomination_title=LIBRARY_NOMINATIONS.get(nomination, ("",))[0],
+                       title=title, summary=summary, description=description, results=results, replicability="",
+                       keywords=list(keywords), mentoring_form=form, audience=audience, region_code=region,
+                       organisation_name=organisation, award=award, place=place if award == "winner" else None,
+                       status=(LibraryStatus.PUBLISHED if published else LibraryStatus.UNPUBLISHED).value,
+                       created_at=now, updated_at=now, published_at=now)
+    db.session.add(item)
+    db.session.flush()
+    search_sync.stage(db.session, item)
+    return item

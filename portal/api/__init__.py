@@ -51,4 +51,4 @@ def json_body() -> dict:
     return data
 
 
-from portal.api import entries, seasons, spec  # noqa: E402,F401  (registers the routes on bp)
+from portal.api import entries, practices, seasons, spec  # noqa: E402,F401  (registers the routes on bp)

@@ -3,14 +3,15 @@ from portal.models.audit import AuditEvent, OutboxMessage
 from portal.models.base import UTCDateTime, utcnow
 from portal.models.entries import Consent, ConsentKind, Entry, EntryAuthor, EntryStatus
 from portal.models.files import EntryFile, FileKind, PendingUpload
+from portal.models.library import Award, AwardTier, LibraryFile, LibraryItem, LibrarySource, LibraryStatus
 from portal.models.organisations import MemberRole, Membership, Organisation, OrganisationKind
 from portal.models.regions import Region
 from portal.models.seasons import Nomination, Season, SeasonStatus, Track
 from portal.models.users import ApiToken, LoginAttempt, Role, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Consent", "ConsentKind", "Entry", "EntryAuthor", "EntryFile", "EntryStatus",
-    "FileKind", "LoginAttempt", "MemberRole", "Membership", "Nomination", "Organisation", "OrganisationKind",
-    "OutboxMessage", "PendingUpload", "Region", "Role", "Season", "SeasonStatus", "Track", "User", "UTCDateTime",
-    "utcnow",
+    "ApiToken", "AuditEvent", "Award", "AwardTier", "Consent", "ConsentKind", "Entry", "EntryAuthor", "EntryFile",
+    "EntryStatus", "FileKind", "LibraryFile", "LibraryItem", "LibrarySource", "LibraryStatus", "LoginAttempt",
+    "MemberRole", "Membership", "Nomination", "Organisation", "OrganisationKind", "OutboxMessage", "PendingUpload",
+    "Region", "Role", "Season", "SeasonStatus", "Track", "User", "UTCDateTime", "utcnow",
 ]

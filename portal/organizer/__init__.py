@@ -1,6 +1,6 @@
-"""Organizer pages (the full console comes later): seasons and their timeline."""
+"""Organizer pages (the full console comes later): seasons and their timeline, the library console."""
 from flask import Blueprint
 
 bp = Blueprint("organizer", __name__)
 
-from portal.organizer import views  # noqa: E402,F401  (registers the routes on bp)
+from portal.organizer import library, views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,14 +1,13 @@
 """The home page, a season's page and /healthz."""
 from __future__ import annotations
 
-import os
-
 from flask import abort, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from portal.extensions import db
 from portal.models import Season, utcnow
 from portal.public import bp
+from portal.services import search_sync
 from portal.services.seasons import current_season, seasons_query
 from portal.storage import get_storage
 
@@ -44,11 +43,13 @@ def _check(name: str, probe) -> str:
 
 
 def _search_probe() -> None:
-    """The search index lives in a directory the process must be able to write (the index itself comes later)."""
-    path = current_app.config["SEARCH_INDEX_DIR"]
-    os.makedirs(path, exist_ok=True)
-    if not os.access(path, os.W_OK):
-        raise OSError(f"{path} is not writable")
+    """The index must be in place, readable and not behind the database; a broken one is rebuilt (small libraries
+    at once), so the next check passes."""
+    app = current_app._get_current_object()
+    problem = search_sync.index_problem(app)
+    if problem is not None:
+        search_sync.repair_index(app, db.session)
+        raise RuntimeError(f"search index: {problem}")
 
 
 @bp.route("/healthz")

@@ -1,16 +1,37 @@
 """The app factory, health check, home page and security headers."""
 from __future__ import annotations
 
+from portal.extensions import db as _db
+from portal.services.search_sync import index_for, rebuild_index, stale_marker
 from tests.factories import make_season
 
 
-def test_healthz_reports_every_check(client):
+def test_healthz_reports_every_check(app, client):
+    rebuild_index(app, _db.session)
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "checks": {"db": "ok", "storage": "ok", "search": "ok"}}
 
 
+def test_healthz_reports_a_missing_index_and_rebuilds_it(app, client):
+    assert not index_for(app).exists()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "fail", "checks": {"db": "ok", "storage": "ok", "search": "fail"}}
+    assert index_for(app).exists()
+    assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_reports_an_index_behind_the_database(app, client):
+    rebuild_index(app, _db.session)
+    stale_marker(app).touch()
+    assert client.get("/healthz").get_json()["checks"]["search"] == "fail"
+    assert not stale_marker(app).exists()
+    assert client.get("/healthz").get_json()["checks"]["search"] == "ok"
+
+
 def test_healthz_is_503_when_storage_fails(app, client, tmp_path):
+    rebuild_index(app, _db.session)
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     app.extensions["storage"].root = str(blocker / "files")

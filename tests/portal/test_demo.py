@@ -14,8 +14,8 @@ from werkzeug.security import check_password_hash
 
 from portal import validators
 from portal.demo import DEMO_PASSWORD, inn_with_check, ogrn_with_check, seed_demo
-from portal.models import (AuditEvent, Consent, Entry, EntryAuthor, EntryFile, Membership, Nomination, Organisation,
-                           OutboxMessage, Season, SeasonStatus, Track, User)
+from portal.models import (AuditEvent, Award, Consent, Entry, EntryAuthor, EntryFile, LibraryFile, LibraryItem,
+                           Membership, Nomination, Organisation, OutboxMessage, Season, SeasonStatus, Track, User)
 from portal.services.entries import missing_fields
 from portal.storage import get_storage
 
@@ -34,7 +34,7 @@ EXPECTED_ACCOUNTS = [
     ("applicant", f"applicant-college@{DOMAIN}"),
 ]
 COUNTED = (User, Organisation, Membership, Season, Track, Nomination, Entry, EntryAuthor, EntryFile, Consent,
-           AuditEvent, OutboxMessage)
+           AuditEvent, OutboxMessage, Award, LibraryItem, LibraryFile)
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_each_applicant_owns_one_valid_organisation(db, seeded):
 
 
 def test_seasons_tracks_and_nominations(db, seeded):
-    assert db.session.scalar(select(func.count()).select_from(Season)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Season).where(Season.is_archived.is_(False))) == 2
     current, past = _season(db, "nastavnichestvo-2026"), _season(db, "nastavnichestvo-2025")
     assert (current.year, current.time_zone, past.year) == (2026, "Europe/Moscow", 2025)
     assert [t.code for t in current.tracks] == ["best-practices", "mentor-of-year"]
@@ -164,3 +164,19 @@ def test_seeding_twice_changes_nothing(app, db, seeded):
     db.session.commit()
     assert _counts(db) == before
     assert _season(db, "nastavnichestvo-2026").submissions_close_at == close
+
+
+def test_the_past_seasons_consented_winners_and_the_archive_are_in_the_library(app, db, seeded):
+    past = _season(db, "nastavnichestvo-2025")
+    awards = db.session.scalars(select(Award).where(Award.season_id == past.id).order_by(Award.id)).all()
+    assert [(a.tier, a.place) for a in awards] == [("winner", 1), ("winner", 2), ("prize", None)]
+    from_entries = db.session.scalars(select(LibraryItem).where(LibraryItem.source == "entry")
+                                      .order_by(LibraryItem.id)).all()
+    assert [i.entry_id for i in from_entries] == [a.entry_id for a in awards]
+    assert {i.status for i in from_entries} == {"published"}
+    assert all(i.published_at == past.results_published_at for i in from_entries)
+    assert [len(i.files) for i in from_entries] == [1, 1, 1]  # the presentation PDF is public
+    archive = db.session.scalars(select(LibraryItem).where(LibraryItem.source == "archive")).all()
+    assert len(archive) == 36
+    assert {i.status for i in archive} == {"published"}
+    assert {i.year for i in archive} <= {2021, 2022, 2023, 2024}

@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from search.analysis import REGION_BREAK, REGION_STARTS, MentoringAnalyzer, terms
+from search.analysis import PART_BREAK, REGION_BREAK, REGION_STARTS, MentoringAnalyzer, term_positions, terms
 from search.codec import CompactPositions, PracticeCodec
 
 
@@ -42,6 +42,16 @@ def test_positions_skip_stop_words_and_jump_to_the_next_region():
     analyzer = MentoringAnalyzer()
     tokens = [(t.text, t.pos) for t in analyzer(f"Школа и молодого{REGION_BREAK}наставник", positions=True)]
     assert tokens == [("школ", 0), ("молод", 1), ("наставник", REGION_STARTS[1])]
+
+
+def test_the_fast_position_scan_agrees_with_the_analyser():
+    text = f"Школа и молодого{REGION_BREAK}наставник{PART_BREAK}наставники учёт{REGION_BREAK}" + "слово " * 600 + \
+        f"{REGION_BREAK}конец{REGION_BREAK}файл"
+    expected: dict[str, list[int]] = {}
+    for t in MentoringAnalyzer()(text, positions=True):
+        expected.setdefault(t.text, []).append(t.pos)
+    assert term_positions(text) == expected
+    assert expected["слов"][-1] < REGION_STARTS[3]  # a part longer than its region is cut at the region's end
 
 
 def test_what_is_pickled_into_an_index_stays_where_it_is():

@@ -12,6 +12,7 @@ from portal.models import utcnow
 from portal.services import accounts
 from portal.services import entries as entry_service
 from portal.services import files as file_service
+from portal.services.search_sync import rebuild_index
 from portal.storage import LocalStorage, get_storage
 from tests.factories import PASSWORD, PDF_BYTES, make_entry, make_season, make_user
 from tests.helpers import form_csrf
@@ -166,6 +167,7 @@ def test_unexpected_errors_show_no_details(app, client, db):
 
 
 def test_healthz_reports_fail_without_details(app, client, db, tmp_path):
+    rebuild_index(app, db.session)
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     app.extensions["storage"] = LocalStorage(str(blocker / "files"))

@@ -25,7 +25,8 @@ API_PREFIX = "/api/v1"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 PUBLIC_OPERATIONS = {("GET", "/seasons"), ("GET", "/seasons/{slug}"), ("GET", "/vocabularies"),
-                     ("GET", "/openapi.json")}
+                     ("GET", "/openapi.json"), ("GET", "/practices"), ("GET", "/practices/{practice_id}"),
+                     ("GET", "/seasons/{slug}/results")}
 ANY_CONVERTER = re.compile(r"<any\(([^)]*)\):(\w+)>")
 CONVERTER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 
