@@ -614,7 +614,8 @@ def run_size(n: int, count: int, naive_count: int, recall_pairs: int, baseline_r
         details.update(build_rate_naive=round(naive_rate), build_rate_fts5=round(fts_rate),
                        naive_build_rate_measured_on=min(n, 10_000))
         figures["index build"] = fig(round(rate), f"≥ {BUILD_RATIO:g}× naive ({BUILD_RATIO * naive_rate:.0f}/s); "
-                                                  f"≥ {BUILD_RATE}/s", rate >= BUILD_RATIO * naive_rate, "practices/s")
+                                                  f"≥ {BUILD_RATE}/s", rate >= max(BUILD_RATIO * naive_rate, BUILD_RATE),
+                               "practices/s")
         figures["index build, naive Whoosh"] = fig(round(naive_rate), unit="practices/s")
         figures["index build, FTS5 (no stemming)"] = fig(round(fts_rate), unit="practices/s")
 

@@ -166,6 +166,16 @@ class SearchIndex:
             except SearchIndexError:
                 return 0
 
+    def version(self) -> tuple | None:
+        """A value that changes whenever the index does (a rebuild, any committed write, in any process): a key for
+        caching what is derived from it. None without a readable index."""
+        with self._lock:
+            try:
+                self._snapshot()
+            except SearchIndexError:
+                return None
+            return self._open.generation, self._open.toc_generation
+
     # Search
 
     def search(self, query: Query) -> Results:

@@ -79,13 +79,14 @@ def search_query(args) -> Query:
 def list_practices():
     query = search_query(request.args)
     found = search_library(current_app._get_current_object(), db.session, query)
+    labels = facet_labels(db.session, locale(), [v for v, _n in found.results.facets.get("nomination", [])])
     return jsonify({
         "items": [practice_hit_to_dict(item, found.highlights[item.id], locale=locale(), base_url=base_url())
                   for item in found.items],
         "total": found.results.total,
         "page": query.page,
         "per_page": query.per_page,
-        "facets": facets_to_dict(found.results.facets, facet_labels(db.session, locale()), query.facets),
+        "facets": facets_to_dict(found.results.facets, labels, query.facets),
         "notice": found.results.notice,
     })
 

@@ -3,7 +3,9 @@ published results. Every URL carries the whole state of a search, so a search ca
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from math import ceil
+from urllib.parse import quote_plus
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -59,27 +61,24 @@ class SearchLinks:
 
     def __init__(self, query: Query):
         self.query = query
+        self.base = url_for("public.library")  # built once: a results page has a hundred or more links
         self.filters = {facet: [str(v) for v in values] for facet, values in query.filters.items()}
 
     def _url(self, *, filters: dict[str, list[str]] | None = None, text: str | None = None, sort: str | None = None,
              page: int = 1, per_page: int | None = None) -> str:
-        params: dict[str, object] = {}
         text = self.query.text if text is None else text
-        if text:
-            params["q"] = text
-        for facet in FACET_ORDER:
-            values = (self.filters if filters is None else filters).get(facet)
-            if values:
-                params[facet] = list(values)
+        parts = [f"q={_quoted(text)}"] if text else []
+        filters = self.filters if filters is None else filters
+        parts += [f"{facet}={_quoted(value)}" for facet in FACET_ORDER for value in filters.get(facet, ())]
         sort = sort or self.query.sort
         if sort != "relevance":
-            params["sort"] = sort
+            parts.append(f"sort={sort}")
         if page > 1:
-            params["page"] = page
+            parts.append(f"page={page}")
         per_page = per_page or self.query.per_page
         if per_page != DEFAULT_PER_PAGE:
-            params["per_page"] = per_page
-        return url_for("public.library", **params)
+            parts.append(f"per_page={per_page}")
+        return f"{self.base}?{'&'.join(parts)}" if parts else self.base
 
     def current(self) -> str:
         """This very search and page."""
@@ -95,6 +94,11 @@ class SearchLinks:
         chosen = self.filters.get(facet, [])
         changed = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
         return self._url(filters={**self.filters, facet: changed})
+
+    def expand(self, facet: str) -> str:
+        """This search with every value of `facet` listed in the sidebar (by default only the first few are)."""
+        current = self.current()
+        return f"{current}{'&' if '?' in current else '?'}more={facet}"
 
     def without_filters(self) -> str:
         """The same words without any filter."""
@@ -115,6 +119,12 @@ class SearchLinks:
     def page(self, number: int) -> str:
         """Another page of the search."""
         return self._url(page=number)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    """A query-string value, percent-encoded (a results page repeats the same few values in a hundred links)."""
+    return quote_plus(value)
 
 
 def page_window(current: int, last: int, around: int = 2) -> list[int | None]:
@@ -163,9 +173,12 @@ def library():
     results = page.results
     # An empty answer with a notice may mean the index is down (being rebuilt): say so rather than "nothing found".
     unavailable = bool(results.notice) and not results.total and search_sync.index_problem(app) is not None
+    facets = facet_counts(query, results)
+    labels = facet_labels(db.session, locale_code(), [value for value, _n in facets.get("nomination", [])])
     return render_template(
         "public/library.html", query=query, page=page, results=results, links=SearchLinks(query), unavailable=unavailable,
-        facets=facet_counts(query, results), labels=facet_labels(db.session, locale_code()),
+        facets=facets, labels=labels, expanded=request.args.get("more") if request.args.get("more") in FACET_ORDER
+        else None,
         facet_order=FACET_ORDER, found=practices_found(results.total), extra_highlight=extra_highlight,
         pages=page_window(query.page, max(1, ceil(results.total / query.per_page))),
         last_page=max(1, ceil(results.total / query.per_page)), per_page_choices=PER_PAGE_CHOICES,

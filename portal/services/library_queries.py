@@ -10,8 +10,8 @@ from typing import Mapping
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from portal.models import Award, ConsentKind, Entry, LibraryItem, LibraryStatus, Nomination, Region, Season
 from portal.services import search_sync
@@ -57,10 +57,19 @@ def _int(raw, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-def published_items(session: Session, ids: list[int]) -> dict[int, LibraryItem]:
+# What a practice card shows (search results, similar practices): the long texts stay in the database.
+CARD_COLUMNS = (LibraryItem.title, LibraryItem.summary, LibraryItem.nomination_code, LibraryItem.nomination_title,
+                LibraryItem.region_code, LibraryItem.year, LibraryItem.mentoring_form, LibraryItem.audience,
+                LibraryItem.award, LibraryItem.place, LibraryItem.organisation_name, LibraryItem.keywords,
+                LibraryItem.published_at, LibraryItem.status)
+
+
+def published_items(session: Session, ids: list[int], columns=None) -> dict[int, LibraryItem]:
+    """Published items by id; `columns` loads only those (the rest on access)."""
     if not ids:
         return {}
-    rows = session.scalars(select(LibraryItem)
+    options = [load_only(*columns)] if columns else []
+    rows = session.scalars(select(LibraryItem).options(*options)
                            .where(LibraryItem.id.in_(ids), LibraryItem.status == LibraryStatus.PUBLISHED.value))
     return {item.id: item for item in rows}
 
@@ -73,7 +82,7 @@ def search_library(app: Flask, session: Session, query: Query) -> LibraryPage:
     if not index.exists() or (results.notice and not results.hits and search_sync.index_problem(app)):
         if search_sync.repair_index(app, session):
             results = index.search(query)
-    items_by_id = published_items(session, [hit.id for hit in results.hits])
+    items_by_id = published_items(session, [hit.id for hit in results.hits], columns=CARD_COLUMNS)
     if len(items_by_id) < len(results.hits):
         search_sync.stale_marker(app).touch()
     items = [items_by_id[h.id] for h in results.hits if h.id in items_by_id]
@@ -88,12 +97,31 @@ def published_item(session: Session, item_id: int) -> LibraryItem | None:
                           .where(LibraryItem.id == item_id, LibraryItem.status == LibraryStatus.PUBLISHED.value))
 
 
+SIMILAR_CACHE = "library_similar"
+SIMILAR_CACHE_SIZE = 20_000
+
+
+def similar_ids(app: Flask, item_id: int, limit: int) -> list[int]:
+    """The index's similar practices, remembered per process until the index changes (it is the costly part of a
+    practice page, and the same for every visitor)."""
+    index = search_sync.index_for(app)
+    version = index.version()
+    cache = app.extensions.get(SIMILAR_CACHE)
+    if cache is None or cache[0] != version or len(cache[1]) > SIMILAR_CACHE_SIZE:
+        cache = app.extensions[SIMILAR_CACHE] = (version, {})
+    key = (item_id, limit)
+    if key not in cache[1]:
+        try:
+            cache[1][key] = index.similar(item_id, limit=limit)
+        except SearchIndexError:
+            return []
+    return cache[1][key]
+
+
 def similar_items(app: Flask, session: Session, item: LibraryItem, limit: int = 4) -> list[LibraryItem]:
-    try:
-        ids = search_sync.index_for(app).similar(item.id, limit=limit + 4)
-    except SearchIndexError:
-        return []
-    found = published_items(session, ids)
+    """Published practices closest in wording to `item`, best first."""
+    ids = similar_ids(app, item.id, limit + 4)
+    found = published_items(session, ids, columns=CARD_COLUMNS)
     return [found[i] for i in ids if i in found][:limit]
 
 
@@ -103,20 +131,37 @@ def feed_items(session: Session, limit: int = 50) -> list[LibraryItem]:
                                 .order_by(LibraryItem.published_at.desc(), LibraryItem.id.desc()).limit(limit)))
 
 
-def facet_labels(session: Session, locale: str) -> dict[str, dict[str, str]]:
-    """Facet value → label, per facet, in the locale."""
+def facet_labels(session: Session, locale: str, nomination_codes=()) -> dict[str, dict[str, str]]:
+    """Facet value → label, per facet, in the locale; `nomination_codes` outside the library vocabulary (a season's
+    own nominations) are looked up in the items."""
     en = locale == "en"
 
     def pick(table):
         return {code: (pair[1] if en else pair[0]) for code, pair in table.items()}
 
-    nominations = {code: title for code, title in session.execute(
-        select(LibraryItem.nomination_code, LibraryItem.nomination_title).distinct())}
-    nominations.update(pick(LIBRARY_NOMINATIONS))
-    regions = {code: (en_name if en else ru_name) for code, ru_name, en_name in session.execute(
-        select(Region.code, Region.name_ru, Region.name_en))}
-    return {"nomination": nominations, "region": regions, "district": pick(FEDERAL_DISTRICTS),
+    nominations = pick(LIBRARY_NOMINATIONS)
+    unknown = sorted({str(c) for c in nomination_codes} - set(nominations))
+    if unknown:
+        nominations.update((code, title) for code, title in session.execute(
+            select(LibraryItem.nomination_code, func.max(LibraryItem.nomination_title))
+            .where(LibraryItem.nomination_code.in_(unknown)).group_by(LibraryItem.nomination_code)))
+    return {"nomination": nominations, "region": region_names(session, locale), "district": pick(FEDERAL_DISTRICTS),
             "form": pick(MENTORING_FORMS), "award": pick(AWARD_TIERS), "audience": pick(AUDIENCES), "year": {}}
+
+
+_region_names: dict[str, dict[str, str]] = {}
+
+
+def region_names(session: Session, locale: str) -> dict[str, str]:
+    """Region code → name in the locale; read once per process (the federal subjects are shipped data)."""
+    key = "en" if locale == "en" else "ru"
+    if key not in _region_names:
+        rows = session.execute(select(Region.code, Region.name_ru, Region.name_en)).all()
+        if not rows:
+            return {}
+        _region_names["ru"] = {code: ru for code, ru, _en in rows}
+        _region_names["en"] = {code: en for code, _ru, en in rows}
+    return _region_names[key]
 
 
 @dataclass(frozen=True)
