@@ -29,6 +29,8 @@ class Config:
     SEARCH_INDEX_DIR: str | None = None  # default: <instance>/search-index
     SEARCH_LOCK_TIMEOUT = 30.0  # seconds an index write waits for the writer lock before marking the index stale
     SEARCH_REPAIR_SYNC_MAX = 2000  # rebuild a missing index inside the request up to this many practices
+    LIBRARY_FRAGMENT_CACHE = True  # remember rendered practice and search fragments per process until the index changes
+    LIBRARY_FRAGMENT_CACHE_SIZE = 500
     LIBRARY_EXTRACT_TIMEOUT = 10.0  # seconds of text extraction per public file
     REDIS_URL: str | None = None
 
@@ -111,8 +113,8 @@ CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "producti
 ENV_SETTINGS = (
     "SECRET_KEY", "DATABASE_URL", "STORAGE_BACKEND", "LOCAL_STORAGE_DIR", "S3_ENDPOINT_URL", "S3_BUCKET",
     "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PRESIGN_EXPIRES", "S3_CREATE_BUCKET",
-    "SEARCH_INDEX_DIR", "SEARCH_LOCK_TIMEOUT", "SEARCH_REPAIR_SYNC_MAX", "REDIS_URL", "MAIL_BACKEND", "MAIL_OUTBOX_DIR",
-    "MAIL_PRINT", "MAIL_SERVER", "MAIL_PORT",
+    "SEARCH_INDEX_DIR", "SEARCH_LOCK_TIMEOUT", "SEARCH_REPAIR_SYNC_MAX", "LIBRARY_FRAGMENT_CACHE", "REDIS_URL",
+    "MAIL_BACKEND", "MAIL_OUTBOX_DIR", "MAIL_PRINT", "MAIL_SERVER", "MAIL_PORT",
     "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "MAIL_DELIVERY",
     "PUBLIC_BASE_URL", "PROXY_FIX", "UPLOAD_MAX_FILE_MB", "UPLOAD_MAX_ENTRY_MB", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS",
     "LOGIN_MAX_FAILURES_PER_IP", "EMAIL_TOKEN_MAX_AGE", "RESET_TOKEN_MAX_AGE", "HSTS",

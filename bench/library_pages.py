@@ -1,5 +1,9 @@
 """The library and practice pages under load (SPEC §10), beside a bare Flask page of the same size in the same run.
 
+The portal serves rendered practice bodies and search results from a per-process cache dropped whenever the index
+changes (portal/public/fragments.py); the targets are measured as deployed, and the same pages with the cache off are
+reported beside them.
+
 10,000 generated practices (bench.search's corpus) in the embedded default (SQLite, local index); gunicorn with 2 sync
 workers; `wrk` with 16 connections on loopback, each page for the same time. The library requests rotate through
 one-word, two-word and filtered searches and pages of results; the practice requests through random practices.
@@ -135,6 +139,11 @@ def run() -> dict:
             results["practice_bytes"] = len(requests.get(server.url + practice_paths[0]).content)
             results["library"] = _wrk(server.url, library_paths, tmp, "library")
             results["practice"] = _wrk(server.url, practice_paths, tmp, "practice")
+        # The same pages rendered every time (the per-process fragment cache off), for the record.
+        with Gunicorn({**env, "LIBRARY_FRAGMENT_CACHE": "false"}, workers=WORKERS,
+                      log_path=tmp / "portal-uncached.log") as server:
+            results["library_uncached"] = _wrk(server.url, library_paths, tmp, "library-uncached")
+            results["practice_uncached"] = _wrk(server.url, practice_paths, tmp, "practice-uncached")
         return report(results)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -143,7 +152,7 @@ def run() -> dict:
 def report(r: dict) -> dict:
     bare, library, practice = r["bare"], r["library"], r["practice"]
     lib_ratio, prac_ratio = library["rps"] / bare["rps"], practice["rps"] / bare["rps"]
-    errors = library["non_2xx"] + practice["non_2xx"]
+    errors = sum(r[name]["non_2xx"] for name in ("library", "practice", "library_uncached", "practice_uncached"))
     return {
         "figures": {
             "bare Flask page (32 KB), req/s": fig(round(bare["rps"]), unit="req/s"),
@@ -155,6 +164,10 @@ def report(r: dict) -> dict:
                                     "ms"),
             "practice page p99": fig(round(practice["p99_ms"], 1), f"≤ {P99_MS:.0f} ms",
                                      practice["p99_ms"] <= P99_MS, "ms"),
+            "library page uncached, req/s (bare ×)": fig(
+                f"{r['library_uncached']['rps']:.0f} ({r['library_uncached']['rps'] / bare['rps']:.2f})"),
+            "practice page uncached, req/s (bare ×)": fig(
+                f"{r['practice_uncached']['rps']:.0f} ({r['practice_uncached']['rps'] / bare['rps']:.2f})"),
             "errors (non-2xx, socket)": fig(errors, "0", errors == 0 and not library["socket_errors"]
                                             and not practice["socket_errors"]),
         },

@@ -15,6 +15,7 @@ from portal.downloads import file_response
 from portal.extensions import db
 from portal.models import Season, utcnow
 from portal.public import bp
+from portal.public.fragments import cached_fragment
 from portal.services import search_sync
 from portal.services.library_queries import (facet_labels, feed_items, published_item, query_from_args,
                                              results_published, search_library, season_results, similar_items)
@@ -169,20 +170,27 @@ def library():
     """The library: words, facets, order and page all come from the URL, so any search can be shared."""
     app = current_app._get_current_object()
     query = query_from_args(request.args, per_page=DEFAULT_PER_PAGE)
-    page = search_library(app, db.session, query)
-    results = page.results
-    # An empty answer with a notice may mean the index is down (being rebuilt): say so rather than "nothing found".
-    unavailable = bool(results.notice) and not results.total and search_sync.index_problem(app) is not None
-    facets = facet_counts(query, results)
-    labels = facet_labels(db.session, locale_code(), [value for value, _n in facets.get("nomination", [])])
-    return render_template(
-        "public/library.html", query=query, page=page, results=results, links=SearchLinks(query), unavailable=unavailable,
-        facets=facets, labels=labels, expanded=request.args.get("more") if request.args.get("more") in FACET_ORDER
-        else None,
-        facet_order=FACET_ORDER, found=practices_found(results.total), extra_highlight=extra_highlight,
-        pages=page_window(query.page, max(1, ceil(results.total / query.per_page))),
-        last_page=max(1, ceil(results.total / query.per_page)), per_page_choices=PER_PAGE_CHOICES,
-    )
+    links = SearchLinks(query)
+    expanded = request.args.get("more") if request.args.get("more") in FACET_ORDER else None
+    locale = locale_code()
+
+    def render_body() -> str:
+        page = search_library(app, db.session, query)
+        results = page.results
+        # An empty answer with a notice may mean the index is down (being rebuilt): say so, not "nothing found".
+        unavailable = bool(results.notice) and not results.total and search_sync.index_problem(app) is not None
+        facets = facet_counts(query, results)
+        labels = facet_labels(db.session, locale, [value for value, _n in facets.get("nomination", [])])
+        last_page = max(1, ceil(results.total / query.per_page))
+        return render_template(
+            "public/_library_body.html", query=query, page=page, results=results, links=links,
+            unavailable=unavailable, facets=facets, labels=labels, expanded=expanded, facet_order=FACET_ORDER,
+            found=practices_found(results.total), extra_highlight=extra_highlight,
+            pages=page_window(query.page, last_page), last_page=last_page, per_page_choices=PER_PAGE_CHOICES)
+
+    # `links.current()` is the query in a canonical form (the same search however its URL was written)
+    body = cached_fragment(app, ("library", links.current(), expanded, locale), render_body)
+    return render_template("public/library.html", query=query, body=body)
 
 
 def _back_link(raw: str | None) -> str:
@@ -198,14 +206,19 @@ def practice(item_id: int):
     item = published_item(db.session, item_id)
     if item is None:
         abort(404)
+    app = current_app._get_current_object()
     locale = locale_code()
-    district = item.region.federal_district if item.region is not None else None
-    return render_template(
-        "public/practice.html", item=item, similar=similar_items(current_app._get_current_object(), db.session, item,
-                                                                 limit=SIMILAR_COUNT),
-        district=title_in(FEDERAL_DISTRICTS, district, locale), back=_back_link(request.args.get("back")),
-        canonical=public_url("public.practice", item_id=item.id),
-    )
+    back = _back_link(request.args.get("back"))
+
+    def render_body() -> str:
+        district = item.region.federal_district if item.region is not None else None
+        return render_template("public/_practice_body.html", item=item, back=back,
+                               similar=similar_items(app, db.session, item, limit=SIMILAR_COUNT),
+                               district=title_in(FEDERAL_DISTRICTS, district, locale))
+
+    body = cached_fragment(app, ("practice", item.id, item.updated_at, locale, back), render_body)
+    return render_template("public/practice.html", item=item, body=body,
+                           canonical=public_url("public.practice", item_id=item.id))
 
 
 @bp.route("/library/<int:item_id>/files/<int:file_id>")

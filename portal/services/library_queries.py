@@ -11,7 +11,7 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from portal.models import Award, ConsentKind, Entry, LibraryItem, LibraryStatus, Nomination, Region, Season
 from portal.services import search_sync
@@ -93,7 +93,7 @@ def search_library(app: Flask, session: Session, query: Query) -> LibraryPage:
 
 def published_item(session: Session, item_id: int) -> LibraryItem | None:
     """A published item with its public files, or None (unpublished items do not exist for the public)."""
-    return session.scalar(select(LibraryItem).options(selectinload(LibraryItem.files))
+    return session.scalar(select(LibraryItem)
                           .where(LibraryItem.id == item_id, LibraryItem.status == LibraryStatus.PUBLISHED.value))
 
 
