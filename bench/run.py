@@ -15,7 +15,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import deadline_rush, judging, library_pages, upload_memory
+from bench import deadline_rush, exports, judging, library_pages, publish_results, upload_memory
 from bench import search as library_search
 from bench.common import Skip
 
@@ -28,6 +28,8 @@ WORKLOADS = {
     "search_10k": library_search.run_10k,
     "search_100k": library_search.run_100k,
     "library_pages": library_pages.run,
+    "exports": exports.run,
+    "publish_results": publish_results.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -8,6 +8,7 @@ from flask import Flask
 
 from config import check_production, load_config
 from portal import auth_setup, errors, hooks, i18n, template_helpers
+from portal.admin import bp as admin_bp
 from portal.api import bp as api_bp
 from portal.applicant import bp as applicant_bp
 from portal.auth import bp as auth_bp
@@ -84,6 +85,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(applicant_bp, url_prefix="/my")
     app.register_blueprint(organizer_bp, url_prefix="/organizer")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     register_jury_blueprints(app)
 

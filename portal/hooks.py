@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.services.files import ObjectJanitor
 from portal.services.mail import PENDING_FLAG, deliver_pending
+from portal.services.audit_guard import AuditGuard
 from portal.services.search_sync import SearchSync
 
 
@@ -28,6 +29,7 @@ def content_security_policy(app: Flask) -> str:
 def init_app(app: Flask) -> None:
     ObjectJanitor.install()
     SearchSync.install()
+    AuditGuard.install()
     if app.config.get("PROXY_FIX"):  # behind a load balancer that sets X-Forwarded-*
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     csp = content_security_policy(app)

@@ -8,6 +8,7 @@ from flask import Flask
 from portal.api.spec import register_fragment
 from reviewers.api import bp as api_bp
 from reviewers.demo import seed_jury_demo
+from reviewers.personal_data import erase_juror_data, export_juror_data
 from reviewers.judging import bp as judging_bp
 from reviewers.juror import bp as juror_bp
 
@@ -19,3 +20,5 @@ def register_blueprints(app: Flask) -> None:
     register_fragment(app, Path(__file__).parent / "api" / "openapi_assignments.json")
     register_fragment(app, Path(__file__).parent / "api" / "openapi_judging.json")
     app.extensions.setdefault("demo_seeders", []).append(seed_jury_demo)
+    app.extensions.setdefault("personal_data_contributors", []).append(export_juror_data)
+    app.extensions.setdefault("personal_data_erasers", []).append(erase_juror_data)

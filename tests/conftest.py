@@ -22,6 +22,8 @@ from portal.services.regions import sync_regions
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KEEP_TABLES = {"regions", "alembic_version"}
+# Several runs at once on one server (e.g. two checkouts) each set their own prefix.
+PG_PREFIX = os.environ.get("TEST_DB_PREFIX", "portal_test")
 
 
 def pytest_report_header(config):
@@ -42,7 +44,7 @@ def _create_pg_database(name: str) -> str:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id):
     if TEST_DB == "postgres":
-        return _create_pg_database(f"portal_test_{worker_id}")
+        return _create_pg_database(f"{PG_PREFIX}_{worker_id}")
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("applicant", __name__)
 
-from portal.applicant import entry_views, org_views  # noqa: E402,F401  (registers the routes on bp)
+from portal.applicant import certificates, entry_views, org_views  # noqa: E402,F401  (registers the routes on bp)

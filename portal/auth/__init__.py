@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.auth import views  # noqa: E402,F401  (registers the routes on bp)
+from portal.auth import personal_data, views  # noqa: E402,F401  (registers the routes on bp)

@@ -111,7 +111,8 @@ def publish_entry(session: Session, *, entry: Entry, user: User | None, now: dat
         return republish_item(session, item=item, user=user, now=now)
     chosen = ([f.id for f in entry.files if f.kind in DEFAULT_PUBLIC_KINDS] if file_ids is None else file_ids)
     files = _files_of(entry, chosen)  # checked before anything is added to the session
-    award = awards_by_entry(session, [entry.id]).get(entry.id)
+    # an award decided but not yet published (the entry is still in review) must not reach the library early
+    award = awards_by_entry(session, [entry.id]).get(entry.id) if entry.status == EntryStatus.AWARDED.value else None
     code, title = library_nomination(entry)
     item = LibraryItem(
         source=LibrarySource.ENTRY.value, entry_id=entry.id, season_id=entry.season_id, year=entry.season.year,

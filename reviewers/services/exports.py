@@ -1,12 +1,7 @@
-"""Rankings as CSV (UTF-8 with BOM, so Excel opens Cyrillic) and XLSX."""
+"""Rankings as CSV (UTF-8 with BOM, so Excel opens Cyrillic) and XLSX, through the shared table writer."""
 from __future__ import annotations
 
-import csv
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
+from portal.services.entry_exports import Sheet, to_csv, to_xlsx
 from reviewers.services.results import RoundResults
 
 HEADER = ["Номинация", "Место", "№ заявки", "Название", "Заявитель", "Регион", "Оценок", "Назначено",
@@ -33,31 +28,14 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+SEVERITY_HEADER = ["Эксперт", "Оценок", "Смещение относительно коллег (баллы из 100)"]
+
+
 def rankings_csv(results: RoundResults) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(HEADER)
-    for row in ranking_rows(results):
-        writer.writerow(["" if v is None else str(v).replace(".", ",") if isinstance(v, float) else v for v in row])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return to_csv(Sheet("Рейтинг", HEADER, ranking_rows(results)))
 
 
 def rankings_xlsx(results: RoundResults) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Рейтинг"
-    sheet.append(HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in ranking_rows(results):
-        sheet.append(row)
-    severity = workbook.create_sheet("Эксперты")
-    severity.append(["Эксперт", "Оценок", "Смещение относительно коллег (баллы из 100)"])
-    for cell in severity[1]:
-        cell.font = Font(bold=True)
-    for juror_id, (offset, count) in sorted(results.severity.items(), key=lambda item: item[1][0]):
-        severity.append([results.juror_names.get(juror_id, str(juror_id)), count, round(offset, 2)])
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    severity = [[results.juror_names.get(juror_id, str(juror_id)), count, round(offset, 2)]
+                for juror_id, (offset, count) in sorted(results.severity.items(), key=lambda item: item[1][0])]
+    return to_xlsx(Sheet("Рейтинг", HEADER, ranking_rows(results)), Sheet("Эксперты", SEVERITY_HEADER, severity))

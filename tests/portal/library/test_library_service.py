@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, ConsentKind, EntryStatus, LibraryItem
+from portal.models import AuditEvent, Award, ConsentKind, EntryStatus, LibraryItem
 from portal.services import entries as entry_service
 from portal.services import library
 from portal.services.errors import Conflict, ValidationFailed
@@ -409,3 +409,14 @@ def test_every_change_is_audited_with_its_action_name(entry, organizer):
     ]
     actors = set(db.session.scalars(select(AuditEvent.actor_id).where(AuditEvent.object_type == "library_item")))
     assert actors == {organizer.id}
+
+
+def test_an_award_decided_but_not_yet_published_does_not_reach_the_library(app):
+    now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    user = make_user()
+    entry = make_screened_entry(user, make_season(now=now), organisation=make_organisation(user), now=now,
+                                status=EntryStatus.IN_REVIEW, tier=None)
+    db.session.add(Award(entry_id=entry.id, season_id=entry.season_id, tier="winner", place=1))  # decided, unpublished
+    db.session.flush()
+    item = library.publish_entry(db.session, entry=entry, user=None, now=now, storage_for=backend_named)
+    assert (item.award, item.place) == (None, None)

@@ -1,0 +1,31 @@
+"""A season's exports for staff: the page listing them and the downloads (CSV with BOM, XLSX)."""
+from __future__ import annotations
+
+from flask import Response, render_template
+from flask_babel import get_locale
+
+from portal.extensions import db
+from portal.storage import content_disposition
+from reviewers.judging import bp
+from reviewers.judging.views import load_season
+from reviewers.services import season_exports
+
+EXPORTS = "/seasons/<slug>/exports"
+DATASET_KEYS = ", ".join(season_exports.DATASETS)
+
+
+@bp.route(EXPORTS)
+def season_exports_page(slug: str):
+    season = load_season(slug)
+    counts = season_exports.row_counts(db.session, season=season)
+    return render_template("judging/exports.html", season=season, datasets=season_exports.DATASETS.values(),
+                           counts=counts)
+
+
+@bp.route(EXPORTS + f"/<any({DATASET_KEYS}):dataset>.<any(csv, xlsx):fmt>")
+def season_export_download(slug: str, dataset: str, fmt: str):
+    season = load_season(slug)
+    export = season_exports.export_file(db.session, season=season, dataset=dataset, fmt=fmt,
+                                        locale=str(get_locale() or "ru"))
+    return Response(export.body, mimetype=export.mimetype,
+                    headers={"Content-Disposition": content_disposition(export.filename)})

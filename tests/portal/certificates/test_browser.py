@@ -1,0 +1,67 @@
+"""In Chromium: an organizer issues a season's certificates and downloads a diploma; the winner downloads it too; a
+visitor checks its code on /verify. Screenshots go to tests/artifacts/."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.browser.conftest import browser, live_server, page, shot  # noqa: F401  (the browser fixtures)
+from tests.factories import PASSWORD
+from tests.portal.certificates.conftest import SLUG, WINNER_ORG
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, base: str, email: str) -> None:  # noqa: F811
+    page.goto(base + "/auth/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+
+
+def pdf_text(path) -> str:
+    with open(path, "rb") as handle:
+        return " ".join(PdfReader(io.BytesIO(handle.read())).pages[0].extract_text().split())
+
+
+def test_issue_download_and_verify(live_server, page, shot, organizer, winner, participant):  # noqa: F811
+    log_in(page, live_server, organizer.email)
+    page.goto(f"{live_server}/organizer/seasons/{SLUG}/certificates")
+    expect(page.get_by_role("heading", name="Сертификаты и дипломы")).to_be_visible()
+    page.get_by_role("button", name="Выдать сертификаты и дипломы").click()
+    expect(page.get_by_text("Выдано сертификатов участника: 2, дипломов: 1.")).to_be_visible()
+    shot("certificates-organizer")
+
+    diploma_row = page.locator("tr[data-certificate]").filter(has_text="Диплом победителя")
+    code = diploma_row.get_attribute("data-code")
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    with page.expect_download() as download:
+        diploma_row.get_by_role("link", name="PDF").click()
+    text = pdf_text(download.value.path())
+    assert "Диплом победителя" in text and WINNER_ORG in text and code in text
+    page.get_by_role("button", name="Выйти").click()
+
+    log_in(page, live_server, winner.created_by.email)
+    page.goto(f"{live_server}/verify")  # any page: the download link is clicked from it
+    with page.expect_download() as download:
+        page.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); a.click(); }",
+                      f"/my/entries/{winner.id}/certificate/diploma")
+    assert download.value.suggested_filename == f"Диплом {code}.pdf"
+    assert code in pdf_text(download.value.path())
+    page.get_by_role("button", name="Выйти").click()
+
+    page.goto(f"{live_server}/verify")
+    page.get_by_label("Код проверки").fill(code.lower().replace("-", " "))
+    page.get_by_role("button", name="Проверить").click()
+    expect(page.get_by_role("heading", name="Документ действителен")).to_be_visible()
+    expect(page.locator('[data-field="recipient"]')).to_have_text(WINNER_ORG)
+    assert page.url == f"{live_server}/verify/{code}"
+    shot("certificates-verify-valid")
+
+    page.goto(f"{live_server}/verify/0000-0000-0000")
+    expect(page.get_by_role("heading", name="Документ не найден")).to_be_visible()
