@@ -15,7 +15,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import deadline_rush, exports, judging, library_pages, publish_results, upload_memory
+from bench import deadline_rush, exports, judging, library_pages, protocol, publish_results, upload_memory
 from bench import search as library_search
 from bench.common import Skip
 
@@ -30,6 +30,7 @@ WORKLOADS = {
     "library_pages": library_pages.run,
     "exports": exports.run,
     "publish_results": publish_results.run,
+    "protocol": protocol.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     register_fragment(app, Path(__file__).parent / "api" / "openapi_assignments.json")
     register_fragment(app, Path(__file__).parent / "api" / "openapi_judging.json")
+    register_fragment(app, Path(__file__).parent / "api" / "openapi_results.json")
     app.extensions.setdefault("demo_seeders", []).append(seed_jury_demo)
     app.extensions.setdefault("personal_data_contributors", []).append(export_juror_data)
     app.extensions.setdefault("personal_data_erasers", []).append(erase_juror_data)

@@ -3,4 +3,4 @@ from portal.api import api_blueprint
 
 bp = api_blueprint("jury_api", __name__)
 
-from reviewers.api import assignments, judging  # noqa: E402,F401  (registers the routes on bp)
+from reviewers.api import assignments, judging, results  # noqa: E402,F401  (registers the routes on bp)
