@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Entry, EntryFile, EntryStatus, Organisation, Season, User
+from portal.services.text_search import contains_caseless
 
 DEFAULT_STATUS = ""  # every status except drafts
 ALL_STATUSES = "all"  # drafts included
@@ -144,24 +145,11 @@ def entry_number(text: str) -> int | None:
 
 
 def text_condition(text: str):
-    """SQL search for PostgreSQL, whose lower() folds Cyrillic: title, applicant names, INN, entry id."""
-    needle = text.lower()
-    condition = (func.lower(Entry.title).contains(needle, autoescape=True)
-                 | func.lower(Organisation.name).contains(needle, autoescape=True)
-                 | func.lower(Organisation.short_name).contains(needle, autoescape=True)
-                 | func.lower(User.full_name).contains(needle, autoescape=True)
+    """The search: title and applicant names in any case (Cyrillic too, on every database), INN, entry id."""
+    condition = (contains_caseless(Entry.title, Organisation.name, Organisation.short_name, User.full_name, text=text)
                  | Organisation.inn.contains(text, autoescape=True))
     number = entry_number(text)
     return condition | (Entry.id == number) if number is not None else condition
-
-
-def text_matches(text: str, row) -> bool:
-    """The same search in Python (SQLite's lower() leaves Cyrillic as it is)."""
-    needle = text.casefold()
-    names = (row.title, row.org_name, row.org_short_name, row.full_name)
-    if any(needle in (value or "").casefold() for value in names):
-        return True
-    return text in (row.inn or "") or row.id == entry_number(text)
 
 
 def _joined(query):
@@ -169,12 +157,10 @@ def _joined(query):
             .join(User, User.id == Entry.created_by_id))
 
 
-def _load_page(session: Session, conditions: list, sort: str, *, offset: int | None, limit: int) -> list[Entry]:
-    query = (_joined(select(Entry)).where(*conditions).order_by(*_ordering(sort))
-             .options(selectinload(Entry.created_by), selectinload(Entry.region)))
-    if offset is not None:
-        query = query.offset(offset).limit(limit)
-    return list(session.scalars(query))
+def _load_page(session: Session, conditions: list, sort: str, *, offset: int, limit: int) -> list[Entry]:
+    return list(session.scalars(_joined(select(Entry)).where(*conditions).order_by(*_ordering(sort))
+                                .options(selectinload(Entry.created_by), selectinload(Entry.region))
+                                .offset(offset).limit(limit)))
 
 
 def _file_counts(session: Session, ids: list[int]) -> dict[int, int]:
@@ -190,8 +176,6 @@ def search_entries(session: Session, *, season: Season, filters: EntryFilters, p
     page = max(page, 1)
     conditions = base_conditions(season, filters)
     text = filters.text.strip()[:MAX_SEARCH]
-    if text and session.get_bind().dialect.name == "sqlite":
-        return _search_in_python(session, conditions, filters, text, page, per_page)
     if text:
         conditions.append(text_condition(text))
     counts = dict(session.execute(_joined(select(Entry.status, func.count())).where(*conditions)
@@ -202,24 +186,4 @@ def search_entries(session: Session, *, season: Season, filters: EntryFilters, p
         conditions.append(chosen)
     items = _load_page(session, conditions, filters.sort, offset=(page - 1) * per_page, limit=per_page) if total else []
     return EntryPage(items=items, file_counts=_file_counts(session, [e.id for e in items]), total=total, page=page,
-                     per_page=per_page, counts=counts)
-
-
-def _search_in_python(session: Session, conditions: list, filters: EntryFilters, text: str, page: int,
-                      per_page: int) -> EntryPage:
-    """SQLite: read the few searchable columns of the filtered entries in order, match the text in Python, then
-    load only the page's entries."""
-    rows = session.execute(
-        _joined(select(Entry.id, Entry.status, Entry.title, Organisation.name.label("org_name"),
-                       Organisation.short_name.label("org_short_name"), Organisation.inn, User.full_name))
-        .where(*conditions).order_by(*_ordering(filters.sort))
-    ).all()
-    matched = [row for row in rows if text_matches(text, row)]
-    counts: dict[str, int] = {}
-    for row in matched:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    ids = [row.id for row in matched if status_matches(filters.status, row.status)]
-    page_ids = ids[(page - 1) * per_page:page * per_page]
-    items = _load_page(session, [Entry.id.in_(page_ids)], filters.sort, offset=None, limit=per_page) if page_ids else []
-    return EntryPage(items=items, file_counts=_file_counts(session, page_ids), total=len(ids), page=page,
                      per_page=per_page, counts=counts)

@@ -4,7 +4,6 @@ Only administrators act here; nobody raises their own role, an administrator nei
 switches off their own account, and the last active administrator stays one. Every change is audited."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from portal.models import ApiToken, AuditEvent, Membership, Role, User
 from portal.services import audit
 from portal.services.accounts import revoke_api_token
 from portal.services.errors import Conflict, Forbidden, ValidationFailed
+from portal.services.text_search import contains_caseless
 
 ROLE_TITLES = {
     Role.APPLICANT.value: _l("Заявитель"),
@@ -29,28 +29,9 @@ ACTIVE, INACTIVE = "active", "inactive"
 REASON_MAX = 500
 SEARCH_MAX = 100
 HISTORY_LIMIT = 50
-# Both spellings of these letters match each other in a search ("Семен" finds "Семён").
-YO_LETTERS = "еЕёЁ"
 
 
 # --- search -----------------------------------------------------------------------------------------------------------
-
-def letter_class(char: str) -> str:
-    """A regular-expression piece matching `char` in either case (е and ё alike), or `char` itself, escaped."""
-    if char in YO_LETTERS:
-        return "[" + YO_LETTERS + "]"
-    lower, upper = char.lower(), char.upper()
-    if lower != upper and len(lower) == len(upper) == 1:
-        return f"[{lower}{upper}]"
-    return re.escape(char)
-
-
-def caseless_pattern(text: str) -> str:
-    """A pattern that finds `text` in any case, in every alphabet. Explicit letter classes, because neither SQLite
-    nor PostgreSQL in the C locale fold Cyrillic; the same pattern works in SQLite's REGEXP (Python's `re`, which
-    SQLAlchemy registers) and in PostgreSQL's `~`."""
-    return "".join(letter_class(char) for char in text)
-
 
 def search_conditions(*, text: str = "", role: str = "", state: str = "") -> list[ColumnElement[bool]]:
     """Conditions for the list: the text in the e-mail or the name (any case, ё = е; digits also match the id),
@@ -58,8 +39,7 @@ def search_conditions(*, text: str = "", role: str = "", state: str = "") -> lis
     conditions: list[ColumnElement[bool]] = []
     text = text.strip()[:SEARCH_MAX]
     if text:
-        pattern = caseless_pattern(text)
-        matches = [User.email.regexp_match(pattern), User.full_name.regexp_match(pattern)]
+        matches = [contains_caseless(User.email, User.full_name, text=text)]
         if text.isdecimal() and len(text) < 10:
             matches.append(User.id == int(text))
         conditions.append(or_(*matches))
