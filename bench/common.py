@@ -116,6 +116,19 @@ def make_season(session, *, slug: str, now: datetime, closes_at: datetime):
     return season
 
 
+def make_closed_season(session, *, now: datetime):
+    """A season whose submissions closed 60 days ago, with its one track `practices`; returns (season, track)."""
+    from portal.models import Season, Track
+    season = Season(slug="bench-2026", title_ru="Наставничество 2026", title_en="Mentoring 2026", year=now.year,
+                    submissions_open_at=now - timedelta(days=120), submissions_close_at=now - timedelta(days=60))
+    session.add(season)
+    session.flush()
+    track = Track(season_id=season.id, code="practices", title_ru="Лучшие практики наставничества", position=0)
+    session.add(track)
+    session.flush()
+    return season, track
+
+
 def make_applicants(app, season_id: int, count: int, *, complete: bool, with_file: bool,
                     batch: int = 100) -> list[dict]:
     """`count` applicants, each with an API token and a draft entry (complete and with one small PDF if asked),

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bench.common import app_settings, fig, make_app, migrate, process_env
+from bench.common import app_settings, fig, make_app, make_closed_season, migrate, process_env
 from portal.extensions import db
-from portal.models import AuditEvent, Award, Entry, Nomination, Season, Track, User
+from portal.models import AuditEvent, Award, Entry, Nomination, User
 from reviewers.engine.scoring import CriterionSpec, weighted_score
 from reviewers.models import Assignment, Criterion, Review, Round, Rubric, Score
 from reviewers.services.protocol import build_protocol, protocol_xlsx
@@ -35,13 +35,7 @@ def seed(app) -> tuple[int, int]:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with app.app_context():
         session = db.session
-        season = Season(slug="bench-2026", title_ru="Наставничество 2026", title_en="Mentoring 2026", year=now.year,
-                        submissions_open_at=now - timedelta(days=120), submissions_close_at=now - timedelta(days=60))
-        session.add(season)
-        session.flush()
-        track = Track(season_id=season.id, code="practices", title_ru="Лучшие практики наставничества", position=0)
-        session.add(track)
-        session.flush()
+        season, track = make_closed_season(session, now=now)
         nomination = Nomination(season_id=season.id, track_id=track.id, code="production",
                                 title_ru="Наставничество на производстве", title_en="production", position=0)
         rubric = Rubric(season_id=season.id, title="Критерии экспертной оценки", created_at=now)

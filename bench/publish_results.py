@@ -20,9 +20,9 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import func, insert, select
 
-from bench.common import app_settings, fig, make_app, migrate, process_env
+from bench.common import app_settings, fig, make_app, make_closed_season, migrate, process_env
 from portal.extensions import db
-from portal.models import Award, Consent, Entry, LibraryItem, Nomination, OutboxMessage, Season, Track, User
+from portal.models import Award, Consent, Entry, LibraryItem, Nomination, OutboxMessage, Season, User
 from portal.services.results_publication import publish_results
 from portal.storage import backend_named
 
@@ -43,13 +43,7 @@ def seed(app) -> tuple[int, set[int], dict[int, list[str]]]:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with app.app_context():
         session = db.session
-        season = Season(slug="bench-2026", title_ru="Наставничество 2026", title_en="Mentoring 2026", year=now.year,
-                        submissions_open_at=now - timedelta(days=120), submissions_close_at=now - timedelta(days=60))
-        session.add(season)
-        session.flush()
-        track = Track(season_id=season.id, code="practices", title_ru="Лучшие практики наставничества", position=0)
-        session.add(track)
-        session.flush()
+        season, track = make_closed_season(session, now=now)
         nominations = []
         for position, code in enumerate(NOMINATIONS):
             nomination = Nomination(season_id=season.id, track_id=track.id, code=code, title_ru=f"Номинация {code}",

@@ -80,9 +80,7 @@ def parse_decision(data: dict) -> tuple[str, str]:
         errors["reason"] = _("Не длиннее %(n)d символов.", n=MAX_REASON)
     if errors:
         raise ValidationFailed(_("Проверьте поля запроса."), errors)
-    if tier is None:
-        return "none", reason
-    return (f"winner-{place}" if tier == AwardTier.WINNER.value else tier), reason
+    return ("none" if tier is None else awarding.to_choice(tier, place)), reason
 
 
 @bp.put("/seasons/<slug>/awards/<int:entry_id>")

@@ -50,13 +50,6 @@ def choice_label(choice: str) -> str:
     return str(CHOICE_LABELS.get(choice, ""))
 
 
-def suggestion_choice(suggestion) -> str:
-    if suggestion is None:
-        return "none"
-    tier, place = suggestion
-    return f"winner-{place}" if tier == "winner" else tier
-
-
 def render_board(season, *, failed_entry: int | None = None, failed_form: AwardForm | None = None, status: int = 200):
     counts = awarding.parse_counts(request.args)
     board = awarding.awards_board(db.session, season=season, counts=counts)
@@ -65,9 +58,9 @@ def render_board(season, *, failed_entry: int | None = None, failed_form: AwardF
     return render_template("judging/awards.html", season=season, board=board, counts=counts, show_all=show_all,
                            lines_of=lambda group: group.lines if show_all else group.shown(limit),
                            form_for=lambda line: failed_form if line.result.entry.id == failed_entry else
-                           AwardForm(formdata=None, award=line.choice or suggestion_choice(line.suggestion)),
+                           AwardForm(formdata=None, award=line.choice or awarding.suggested_choice(line.suggestion)),
                            apply_form=ApplySuggestionsForm(formdata=None), choice_label=choice_label,
-                           suggestion_choice=suggestion_choice), status
+                           suggestion_choice=awarding.suggested_choice), status
 
 
 @bp.route(SEASON + "/awards")

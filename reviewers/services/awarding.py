@@ -84,7 +84,7 @@ class AwardLine:
     def choice(self) -> str:
         """The form value of the current decision ("" when undecided)."""
         if self.award is not None:
-            return f"winner-{self.award.place}" if self.award.tier == AwardTier.WINNER.value else self.award.tier
+            return to_choice(self.award.tier, self.award.place)
         return "none" if self.declined is not None else ""
 
 
@@ -167,6 +167,16 @@ def parse_choice(choice: str) -> tuple[str, int | None]:
     return choice, None
 
 
+def to_choice(tier: str, place: int | None) -> str:
+    """(tier, place) → its form choice, the inverse of `parse_choice`."""
+    return f"winner-{place}" if tier == AwardTier.WINNER.value else tier
+
+
+def suggested_choice(suggestion: tuple[str, int | None] | None) -> str:
+    """The form choice of a suggestion; "none" where nothing is suggested."""
+    return to_choice(*suggestion) if suggestion is not None else "none"
+
+
 def _state(award: Award | None, declined: Decision | None) -> dict | None:
     if award is not None:
         return {"tier": award.tier, "place": award.place}
@@ -227,10 +237,8 @@ def apply_suggestions(session: Session, *, season: Season, nomination: Nominatio
     for line in group.lines:
         if line.decided:
             continue
-        tier, place = line.suggestion or ("none", None)
-        choice = f"winner-{place}" if tier == AwardTier.WINNER.value else tier
-        decide_award(session, season=season, entry=line.result.entry, choice=choice, reason=reason, user=user,
-                     now=now)
+        decide_award(session, season=season, entry=line.result.entry, choice=suggested_choice(line.suggestion),
+                     reason=reason, user=user, now=now)
         taken += 1
     return taken
 

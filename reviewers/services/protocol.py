@@ -93,11 +93,10 @@ def build_protocol(session: Session, *, round: Round, nomination: Nomination, no
     group = next((n for n in results.nominations if n.nomination.id == nomination.id),
                  NominationResult(nomination, [], None))
     ids = [r.entry.id for r in group.rows]
-    organisations = dict(session.execute(
-        select(Organisation.id, Organisation.short_name).where(Organisation.id.in_(
-            {r.entry.organisation_id for r in group.rows if r.entry.organisation_id}))).all()) if ids else {}
-    full_names = dict(session.execute(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_(list(organisations))))) if organisations else {}
+    org_ids = {r.entry.organisation_id for r in group.rows if r.entry.organisation_id}
+    organisations = {org_id: short_name or name for org_id, short_name, name in session.execute(
+        select(Organisation.id, Organisation.short_name, Organisation.name).where(Organisation.id.in_(org_ids)))} \
+        if org_ids else {}
     awards = {a.entry_id: a for a in session.scalars(select(Award).where(Award.entry_id.in_(ids)))} if ids else {}
     declines = {d.entry_id for d in session.scalars(select(Decision).where(
         Decision.kind == NO_AWARD, Decision.entry_id.in_(ids)))} if ids else set()
@@ -109,7 +108,7 @@ def build_protocol(session: Session, *, round: Round, nomination: Nomination, no
     for r in group.rows:
         entry = r.entry
         org = entry.organisation_id
-        applicant = (organisations.get(org) or full_names.get(org)) if org else entry.created_by.full_name
+        applicant = organisations.get(org) if org else entry.created_by.full_name
         award = awards.get(entry.id)
         award_text = award_title(award.tier, award.place) if award else (_("без награды") if entry.id in declines
                                                                           else "")
@@ -139,7 +138,7 @@ def build_protocol(session: Session, *, round: Round, nomination: Nomination, no
         counts={"entries": len(rows), "ranked": sum(1 for r in rows if r.rank is not None),
                 "reviews": sum(len(r.reviews) for r in rows), "assigned": sum(r.assigned for r in rows),
                 "jurors": len(severity), "flagged": sum(1 for r in rows if r.flagged),
-                "awards": sum(1 for r in rows if r.award and r.entry_id in awards)})
+                "awards": len(awards)})
     protocol.data_hash = data_hash(protocol)
     return protocol
 

@@ -17,7 +17,7 @@ from reviewers.services.protocol import (CriterionLine, Protocol, ProtocolRow, S
                                          protocol_xlsx)
 from reviewers.services.protocol_pdf import render_protocol
 from reviewers.services.setup import create_round, create_rubric
-from tests.factories import make_entry, make_season, make_user, nomination
+from tests.factories import make_entry, make_organisation, make_season, make_user, nomination
 from tests.reviewers.judging.world import World, assign, review
 
 # Criterion «Результаты» weighs 2, «Устойчивость» 1, both 0–10: a review's total is 100 × (2a + b) / 30.
@@ -87,6 +87,7 @@ def test_numbers_are_exact(world):
     assert protocol.counts == {"entries": 3, "ranked": 3, "reviews": 9, "assigned": 9, "jurors": 3, "flagged": 0,
                                "awards": 1}
     assert protocol.tie_break == ["Результаты", "Устойчивость"]
+    assert [r.applicant for r in protocol.rows] == [e.created_by.full_name for e in (first, second, third)]
     assert [(r.award, r.award_reason) for r in protocol.rows] == [
         ("Победитель, 1 место", "Лучшая практика сезона"), ("", ""), ("без награды", "Недостаточно результатов")]
 
@@ -169,3 +170,15 @@ def test_long_tables_continue_over_pages_with_their_header(app):
     assert len(summary_pages) > 1 and all("Место" in text and "Основание" in text for text in summary_pages)
     score_pages = [text for text in pages if "Эксперт Иванова 7 70 70" in text]
     assert len(score_pages) > 1 and all("Итог эксперта" in text for text in score_pages)
+
+
+def test_an_organisation_applies_under_its_short_name_or_its_full_name(world):
+    first, second, _third = world.entries["production"]
+    short = make_organisation(name="МБОУ «Лицей № 2»", inn="6901067107", ogrn="1026900510110")
+    short.short_name = "Лицей № 2"
+    unnamed = make_organisation(name="ГБОУ «Школа-интернат № 5»")
+    unnamed.short_name = ""
+    first.organisation_id, second.organisation_id = short.id, unnamed.id
+    db.session.flush()
+    protocol = make(world)
+    assert [r.applicant for r in protocol.rows[:2]] == ["Лицей № 2", "ГБОУ «Школа-интернат № 5»"]
