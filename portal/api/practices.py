@@ -48,11 +48,6 @@ def locale() -> str:
     return str(get_locale())
 
 
-def base_url() -> str:
-    """Links point at the configured public site, never at the request's Host header."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-
-
 def _whole_number(raw: str, low: int, high: int) -> bool:
     return raw.isascii() and raw.isdigit() and low <= int(raw) <= high
 
@@ -81,7 +76,7 @@ def list_practices():
     found = search_library(current_app._get_current_object(), db.session, query)
     labels = facet_labels(db.session, locale(), [v for v, _n in found.results.facets.get("nomination", [])])
     return jsonify({
-        "items": [practice_hit_to_dict(item, found.highlights[item.id], locale=locale(), base_url=base_url())
+        "items": [practice_hit_to_dict(item, found.highlights[item.id], locale=locale())
                   for item in found.items],
         "total": found.results.total,
         "page": query.page,
@@ -98,7 +93,7 @@ def get_practice(practice_id: int):
     if item is None:
         raise NotFound(_("Практика не найдена."))
     similar = similar_items(current_app._get_current_object(), db.session, item, limit=SIMILAR_LIMIT)
-    return jsonify(practice_to_dict(item, similar, locale=locale(), base_url=base_url()))
+    return jsonify(practice_to_dict(item, similar, locale=locale()))
 
 
 @bp.get("/seasons/<slug>/results")

@@ -10,6 +10,7 @@ from portal.models import Entry, EntryFile, LibraryItem, Nomination, Region, Sea
 from portal.services.entries import missing_fields
 from portal.services.library_queries import ResultRow
 from portal.services.regions import FEDERAL_DISTRICTS
+from portal.views_util import public_url
 from portal.vocabularies import AUDIENCES, LIBRARY_NOMINATIONS, MENTORING_FORMS, award_title, title_in
 
 
@@ -102,17 +103,12 @@ def _coded(table: dict[str, tuple[str, str]], code: str | None, locale: str) -> 
     return {"code": code, "title": title_in(table, code, locale) or code} if code else None
 
 
-def practice_url(base_url: str, item_id: int) -> str:
-    """The practice's public page (the library's HTML view serves /library/<id>)."""
-    return f"{base_url}/library/{item_id}"
-
-
-def practice_fields(item: LibraryItem, *, locale: str, base_url: str) -> dict:
+def practice_fields(item: LibraryItem, *, locale: str) -> dict:
     """The fields a practice shows in a list: public ones only (`organisation` is null where not consented)."""
     district = item.region.federal_district if item.region is not None else None
     return {
         "id": item.id,
-        "url": practice_url(base_url, item.id),
+        "url": public_url("public.practice", item_id=item.id),
         "title": item.title,
         "summary": item.summary,
         "nomination": {"code": item.nomination_code,
@@ -131,22 +127,22 @@ def practice_fields(item: LibraryItem, *, locale: str, base_url: str) -> dict:
     }
 
 
-def practice_hit_to_dict(item: LibraryItem, highlights, *, locale: str, base_url: str) -> dict:
+def practice_hit_to_dict(item: LibraryItem, highlights, *, locale: str) -> dict:
     """A search result: the list fields and the highlighted snippets (safe HTML, matches in <mark>)."""
-    return {**practice_fields(item, locale=locale, base_url=base_url), "highlights": dict(highlights)}
+    return {**practice_fields(item, locale=locale), "highlights": dict(highlights)}
 
 
-def practice_to_dict(item: LibraryItem, similar: list[LibraryItem], *, locale: str, base_url: str) -> dict:
+def practice_to_dict(item: LibraryItem, similar: list[LibraryItem], *, locale: str) -> dict:
     """A whole practice: the list fields, its texts, its public files and similar practices."""
     return {
-        **practice_fields(item, locale=locale, base_url=base_url),
+        **practice_fields(item, locale=locale),
         "description": item.description,
         "results": item.results,
         "replicability": item.replicability,
         "files": [{"id": f.file_id, "filename": f.file.filename, "content_type": f.file.content_type,
-                   "size": f.file.size, "url": f"{practice_url(base_url, item.id)}/files/{f.file_id}"}
+                   "size": f.file.size, "url": public_url("public.practice_file", item_id=item.id, file_id=f.file_id)}
                   for f in item.files],
-        "similar": [{"id": s.id, "title": s.title, "url": practice_url(base_url, s.id)} for s in similar],
+        "similar": [{"id": s.id, "title": s.title, "url": public_url("public.practice", item_id=s.id)} for s in similar],
     }
 
 

@@ -2,7 +2,6 @@
 published results. Every URL carries the whole state of a search, so a search can be shared as a link."""
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 from math import ceil
 from urllib.parse import quote_plus
@@ -17,14 +16,15 @@ from portal.models import Season, utcnow
 from portal.public import bp
 from portal.public.fragments import cached_fragment
 from portal.services import search_sync
-from portal.services.library_queries import (facet_labels, feed_items, published_item, query_from_args,
+from portal.services.library_queries import (facet_counts, facet_labels, feed_items, published_item, query_from_args,
                                              results_published, search_library, season_results, similar_items)
 from portal.services.regions import FEDERAL_DISTRICTS
 from portal.services.seasons import seasons_query
 from portal.template_helpers import locale_code
+from portal.timefmt import russian_plural
 from portal.views_util import public_url, safe_next_url
 from portal.vocabularies import title_in
-from search.query import Query, Results
+from search.query import Query
 
 DEFAULT_PER_PAGE = 20
 PER_PAGE_CHOICES = (10, 20, 50)
@@ -36,21 +36,12 @@ FACET_ORDER = ("nomination", "award", "form", "audience", "year", "district", "r
 EXTRA_FIELDS = ("keywords", "description", "results", "replicability", "files_text")
 
 
-def russian_plural(n: int) -> int:
-    """The Russian plural form of `n`: 0 for 1, 21, 101 …; 1 for 2–4, 22–24 …; 2 for the rest (5–20, 11–14 …)."""
-    if n % 10 == 1 and n % 100 != 11:
-        return 0
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return 1
-    return 2
-
-
 def practices_found(total: int) -> str:
     """«Найдена 21 практика», «Найдено 3 практики», «Найдено 5 практик» in Russian; ngettext's forms elsewhere."""
     # Russian is the source language, so no catalogue picks among its three forms: the form is chosen here (the 2–4
     # form is a message of its own; the other two are ngettext's singular and plural).
     if locale_code() == "ru":
-        form = russian_plural(total)
+        form = russian_plural(total, (0, 1, 2))
         if form == 1:
             return _("Найдено %(n)d практики", n=total)
         return ngettext("Найдена %(n)d практика", "Найдено %(n)d практик", 1 if form == 0 else 5, n=total)
@@ -141,22 +132,6 @@ def page_window(current: int, last: int, around: int = 2) -> list[int | None]:
     return window
 
 
-def facet_counts(query: Query, results: Results) -> dict[str, list[tuple[str, int]]]:
-    """Counts per facet value for the sidebar. A facet with chosen values is counted without its own filter (values
-    are OR-ed inside a facet), so its other values stay visible and can be added; chosen values always appear."""
-    counts = {facet: [(str(v), n) for v, n in values] for facet, values in results.facets.items()}
-    index = search_sync.index_for(current_app._get_current_object())
-    for facet, chosen in query.filters.items():
-        others = {f: v for f, v in query.filters.items() if f != facet}
-        wider = index.search(replace(query, filters=others, facets=(facet,), page=1, per_page=1))
-        values = [(str(v), n) for v, n in wider.facets.get(facet, [])]
-        known = {v for v, _n in values}
-        counts[facet] = values + [(str(v), 0) for v in chosen if str(v) not in known]
-    if "year" in counts:
-        counts["year"] = sorted(counts["year"], key=lambda pair: pair[0], reverse=True)
-    return counts
-
-
 def extra_highlight(highlights) -> tuple[str, str] | None:
     """The (field, snippet) matched beyond the title and summary, if any."""
     for field in EXTRA_FIELDS:
@@ -179,7 +154,7 @@ def library():
         results = page.results
         # An empty answer with a notice may mean the index is down (being rebuilt): say so, not "nothing found".
         unavailable = bool(results.notice) and not results.total and search_sync.index_problem(app) is not None
-        facets = facet_counts(query, results)
+        facets = facet_counts(app, query, results)
         labels = facet_labels(db.session, locale, [value for value, _n in facets.get("nomination", [])])
         last_page = max(1, ceil(results.total / query.per_page))
         return render_template(

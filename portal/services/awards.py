@@ -50,6 +50,7 @@ def award_entry(session: Session, *, entry: Entry, tier: str, place: int | None,
 
 
 def awards_by_entry(session: Session, entry_ids) -> dict[int, Award]:
+    """Entry id → its award, for the entries that have one."""
     ids = list(entry_ids)
     if not ids:
         return {}

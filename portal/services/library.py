@@ -48,12 +48,6 @@ def guess_audience(text: str) -> str | None:
     return "other"
 
 
-def library_nomination(entry: Entry) -> tuple[str, str]:
-    """The library code and title of an entry's nomination (a season's own codes are kept when not in the list)."""
-    nomination = entry.nomination
-    return nomination.code, nomination.title_ru
-
-
 def publication_refusal(entry: Entry) -> str | None:
     """Why an entry cannot be published, in words for the organizer, or None."""
     if entry.status not in PUBLISHABLE_STATUSES:
@@ -113,10 +107,9 @@ def publish_entry(session: Session, *, entry: Entry, user: User | None, now: dat
     files = _files_of(entry, chosen)  # checked before anything is added to the session
     # an award decided but not yet published (the entry is still in review) must not reach the library early
     award = awards_by_entry(session, [entry.id]).get(entry.id) if entry.status == EntryStatus.AWARDED.value else None
-    code, title = library_nomination(entry)
     item = LibraryItem(
         source=LibrarySource.ENTRY.value, entry_id=entry.id, season_id=entry.season_id, year=entry.season.year,
-        nomination_code=code, nomination_title=title, title=entry.title, summary=entry.summary,
+        nomination_code=entry.nomination.code, nomination_title=entry.nomination.title_ru, title=entry.title, summary=entry.summary,
         description=entry.description, results=entry.results, replicability=entry.replicability,
         keywords=list(entry.keywords or []), mentoring_form=entry.mentoring_form,
         audience=guess_audience(entry.target_audience), region_code=entry.region_code,

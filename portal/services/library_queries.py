@@ -91,6 +91,22 @@ def search_library(app: Flask, session: Session, query: Query) -> LibraryPage:
                        highlights={h.id: h.highlights for h in results.hits if h.id in items_by_id})
 
 
+def facet_counts(app: Flask, query: Query, results: Results) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet value for the sidebar. A facet with chosen values is counted without its own filter (values
+    are OR-ed inside a facet), so its other values stay visible and can be added; chosen values always appear."""
+    counts = {facet: [(str(v), n) for v, n in values] for facet, values in results.facets.items()}
+    index = search_sync.index_for(app)
+    for facet, chosen in query.filters.items():
+        others = {f: v for f, v in query.filters.items() if f != facet}
+        wider = index.search(replace(query, filters=others, facets=(facet,), page=1, per_page=1))
+        values = [(str(v), n) for v, n in wider.facets.get(facet, [])]
+        known = {v for v, _n in values}
+        counts[facet] = values + [(str(v), 0) for v in chosen if str(v) not in known]
+    if "year" in counts:
+        counts["year"] = sorted(counts["year"], key=lambda pair: pair[0], reverse=True)
+    return counts
+
+
 def published_item(session: Session, item_id: int) -> LibraryItem | None:
     """A published item with its public files, or None (unpublished items do not exist for the public)."""
     return session.scalar(select(LibraryItem)

@@ -21,6 +21,7 @@ from tests.factories import PDF_BYTES, make_entry, make_library_item, make_organ
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 BASE = "http://portal.test"
+EDUCATION = {"code": "education", "title": "Наставничество в сфере образования, воспитания и молодёжной политики"}
 
 
 @pytest.fixture
@@ -68,8 +69,7 @@ def test_list_item_carries_the_public_fields_in_russian(client, items):
         "url": f"{BASE}/library/{college.id}",
         "title": "Студенческое наставничество в колледже",
         "summary": "Студенты колледжа помогают школьникам.",
-        "nomination": {"code": "education",
-                       "title": "Наставничество в сфере образования, воспитания и молодёжной политики"},
+        "nomination": EDUCATION,
         "region": {"code": "66", "name": "Свердловская область"},
         "district": {"code": "UFD", "name": "Уральский федеральный округ"},
         "year": 2024,
@@ -220,8 +220,7 @@ def test_practice_detail_has_texts_files_and_similar(client, items):
         "url": f"{BASE}/library/{school.id}",
         "title": "Школа молодого педагога",
         "summary": "Опытные учителя помогают молодым педагогам.",
-        "nomination": {"code": "education",
-                       "title": "Наставничество в сфере образования, воспитания и молодёжной политики"},
+        "nomination": EDUCATION,
         "region": {"code": "77", "name": "Москва"},
         "district": {"code": "CFD", "name": "Центральный федеральный округ"},
         "year": 2025,
