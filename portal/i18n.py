@@ -1,14 +1,17 @@
 """Languages: Russian by default, English when a person chooses it (kept in the session and the profile)."""
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from portal.extensions import babel
 
+API_PREFIX = "/api/"
+
 
 def select_locale() -> str:
-    """The language chosen in this session, else the one in the user's profile, else Russian."""
+    """The language chosen in this session, else the one in the user's profile, else (API only) the client's
+    Accept-Language, else Russian."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background work: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -17,6 +20,8 @@ def select_locale() -> str:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    if request.path.startswith(API_PREFIX):  # API clients say what they read in Accept-Language; pages stay Russian
+        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -5,12 +5,8 @@ these views add no personal data. Unlike the HTML page, the API refuses malforme
 """
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import current_app, jsonify, request, session
-from flask_babel import force_locale, get_locale
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from portal.api import bp
 from portal.api.serializers import facets_to_dict, practice_hit_to_dict, practice_to_dict, season_results_to_dict
@@ -20,32 +16,11 @@ from portal.services.errors import BadRequest, NotFound
 from portal.services.library_queries import (facet_labels, published_item, query_from_args, results_published,
                                              search_library, season_results, similar_items)
 from portal.services.seasons import seasons_query
+from portal.template_helpers import locale_code
 from search.query import MAX_PER_PAGE, SORTS, Query
 
 MAX_PAGE = 10_000  # as far as `query_from_args` pages
 SIMILAR_LIMIT = 4
-
-
-def request_locale() -> str:
-    """The language chosen on the site (session or profile) wins; else the client's Accept-Language; else Russian."""
-    languages = current_app.config["LANGUAGES"]
-    if session.get("locale") in languages or current_user.is_authenticated:
-        return str(get_locale())
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def in_request_locale(view):
-    """Run the view with titles and messages in `request_locale()`."""
-    @wraps(view)
-    def wrapper(**kwargs):
-        with force_locale(request_locale()):
-            return view(**kwargs)
-    return wrapper
-
-
-def locale() -> str:
-    """The language of this request's titles (inside `in_request_locale`)."""
-    return str(get_locale())
 
 
 def _whole_number(raw: str, low: int, high: int) -> bool:
@@ -70,13 +45,12 @@ def search_query(args) -> Query:
 
 
 @bp.get("/practices")
-@in_request_locale
 def list_practices():
     query = search_query(request.args)
     found = search_library(current_app._get_current_object(), db.session, query)
-    labels = facet_labels(db.session, locale(), [v for v, _n in found.results.facets.get("nomination", [])])
+    labels = facet_labels(db.session, locale_code(), [v for v, _n in found.results.facets.get("nomination", [])])
     return jsonify({
-        "items": [practice_hit_to_dict(item, found.highlights[item.id], locale=locale())
+        "items": [practice_hit_to_dict(item, found.highlights[item.id], locale=locale_code())
                   for item in found.items],
         "total": found.results.total,
         "page": query.page,
@@ -87,20 +61,18 @@ def list_practices():
 
 
 @bp.get("/practices/<int:practice_id>")
-@in_request_locale
 def get_practice(practice_id: int):
     item = published_item(db.session, practice_id)
     if item is None:
         raise NotFound(_("Практика не найдена."))
     similar = similar_items(current_app._get_current_object(), db.session, item, limit=SIMILAR_LIMIT)
-    return jsonify(practice_to_dict(item, similar, locale=locale()))
+    return jsonify(practice_to_dict(item, similar, locale=locale_code()))
 
 
 @bp.get("/seasons/<slug>/results")
-@in_request_locale
 def get_season_results(slug: str):
     season = db.session.scalar(seasons_query().where(Season.slug == slug))
     # Before publication the results do not exist for the public: the same 404 as an unknown season.
     if season is None or not results_published(season, utcnow()):
         raise NotFound(_("Итоги сезона не найдены или ещё не опубликованы."))
-    return jsonify(season_results_to_dict(season, season_results(db.session, season), locale()))
+    return jsonify(season_results_to_dict(season, season_results(db.session, season), locale_code()))
