@@ -57,3 +57,8 @@ def can_edit_entry(user: User | None, entry: Entry) -> bool:
 
 def can_manage_seasons(user: User | None) -> bool:
     return is_authenticated(user) and user.is_staff
+
+
+def can_administer_users(user: User | None) -> bool:
+    """Only administrators manage accounts and roles and see links to user pages."""
+    return is_authenticated(user) and user.has_role(Role.ADMIN)

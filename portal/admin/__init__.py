@@ -2,7 +2,7 @@
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
-from portal.models import Role
+from portal.permissions import can_administer_users
 
 bp = Blueprint("admin", __name__)
 
@@ -11,7 +11,7 @@ bp = Blueprint("admin", __name__)
 @login_required
 def require_admin():
     """Anonymous visitors go to the login page; everyone but an administrator gets 403."""
-    if current_user.role != Role.ADMIN.value:
+    if not can_administer_users(current_user):
         abort(403)
 
 

@@ -6,8 +6,9 @@ from flask import Response, current_app, redirect, render_template, request, str
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import AuditEvent, Role, utcnow
+from portal.models import AuditEvent, utcnow
 from portal.organizer import bp
+from portal.permissions import can_administer_users
 from portal.services import audit_queries
 from portal.template_helpers import locale_code
 from portal.timefmt import MOSCOW
@@ -65,7 +66,7 @@ def audit_log():
     locale = locale_code()
     return render_template(
         "organizer/audit.html", page=page, values=values, errors=errors, args=filter_args(values),
-        types=audit_queries.object_types(db.session), links=object_links(events, admin=current_user.role == Role.ADMIN.value),
+        types=audit_queries.object_types(db.session), links=object_links(events, admin=can_administer_users(current_user)),
         when=lambda moment: audit_queries.moscow_time(moment, locale), action_label=audit_queries.action_label,
         object_label=audit_queries.object_label, show_value=audit_queries.show_value,
     ), 422 if errors else 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.applicant.certificates import pdf_response
@@ -13,6 +12,7 @@ from portal.auth.forms import EmptyForm
 from portal.extensions import db
 from portal.models import Certificate, Entry, Season, utcnow
 from portal.organizer import bp
+from portal.organizer.entries import season_or_404
 from portal.services import certificates as certificate_service
 from portal.services.awards import awards_by_entry
 from portal.services.errors import ServiceError, ValidationFailed
@@ -26,13 +26,6 @@ STATES = ("valid", "revoked")
 def list_args() -> dict[str, str]:
     """The list's filters and page from the query string, to come back to the same view after an action."""
     return {key: request.args[key] for key in ("kind", "state", "q", "page") if request.args.get(key)}
-
-
-def season_or_404(slug: str) -> Season:
-    season = db.session.scalar(select(Season).where(Season.slug == slug))
-    if season is None:
-        abort(404)
-    return season
 
 
 def render_list(season: Season, *, revoke_errors: dict[int, str] | None = None,

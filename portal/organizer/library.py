@@ -17,6 +17,7 @@ from portal.organizer.library_forms import ItemForm, UnpublishForm
 from portal.services import library as library_service
 from portal.services.awards import awards_by_entry
 from portal.services.errors import ServiceError, ValidationFailed
+from portal.services.text_search import contains_caseless
 from portal.storage import backend_named
 from portal.template_helpers import locale_code
 from portal.views_util import apply_field_errors, get_or_404
@@ -88,7 +89,7 @@ def library():
     else:
         season_arg = ""
     if text:
-        conditions.append(LibraryItem.title.icontains(text, autoescape=True) | (LibraryItem.external_id == text))
+        conditions.append(contains_caseless(LibraryItem.title, text=text) | (LibraryItem.external_id == text))
     counts = dict(db.session.execute(select(LibraryItem.status, func.count()).where(*conditions)
                                      .group_by(LibraryItem.status)).all())
     if status:

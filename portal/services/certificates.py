@@ -18,6 +18,7 @@ from portal.models import Award, Certificate, CertificateKind, Entry, EntryStatu
 from portal.services import audit
 from portal.services.errors import Conflict, ValidationFailed
 from portal.services.library_queries import results_published
+from portal.services.text_search import contains_caseless
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or typed by hand is not mistaken.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -195,7 +196,7 @@ def season_certificates(*, season: Season, kind: str = "", state: str = "", code
     if code:
         normalised = normalise_code(code)
         query = query.where(Certificate.code == normalised) if normalised else query.where(
-            Certificate.recipient_name.icontains(code, autoescape=True))
+            contains_caseless(Certificate.recipient_name, text=code))
     return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
 
 

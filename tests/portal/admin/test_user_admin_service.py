@@ -16,11 +16,6 @@ from tests.factories import make_user
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def admin(db):
-    return make_user(email="admin@example.ru", role="admin", full_name="Анна Админова")
-
-
 def found(db, **filters) -> list[str]:
     return [u.email for u in db.session.scalars(user_admin.users_query(**filters)).all()]
 

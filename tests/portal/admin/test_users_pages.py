@@ -14,13 +14,6 @@ from tests.helpers import form_csrf
 
 
 @pytest.fixture
-def admin(db):
-    user = make_user(email="admin@example.ru", role="admin", full_name="Анна Админова")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def target(db):
     user = make_user(email="target@example.ru", full_name="Тимофей Целев")
     db.session.commit()

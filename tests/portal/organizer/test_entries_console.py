@@ -14,20 +14,6 @@ SLUG = "season-2026"
 
 
 @pytest.fixture
-def organizer(db):
-    user = make_user(email="org@example.ru", role="organizer", full_name="Ольга Организатор")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def season(db):
-    season = make_season(slug=SLUG)
-    db.session.commit()
-    return season
-
-
-@pytest.fixture
 def applicant(db):
     user = make_user(email="anna@example.ru", full_name="Анна Заявитель")
     db.session.commit()

@@ -12,26 +12,11 @@ from portal.services.entry_states import transition
 from portal.services.library_queries import published_item
 from portal.services.search_sync import index_for, rebuild_index
 from search.query import Query
-from tests.factories import (make_awarded_entry, make_entry, make_library_item, make_organisation, make_season,
-                             make_user)
+from tests.factories import (make_awarded_entry, make_entry, make_library_item, make_organisation, make_user)
 
 SLUG = "season-2026"
 NO_CONSENT = "Заявитель не дал согласия на публикацию практики."
 ENTRY_TITLE = "Школа молодого наставника"  # tests.factories.COMPLETE_FIELDS
-
-
-@pytest.fixture
-def organizer(db):
-    user = make_user(email="org@example.ru", role="organizer", full_name="Ольга Организатор")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def season(db):
-    season = make_season(slug=SLUG)
-    db.session.commit()
-    return season
 
 
 def applicant_with_org(n: int):

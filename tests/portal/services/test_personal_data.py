@@ -215,7 +215,8 @@ def test_library_and_certificates_keep_an_organisations_name_and_drop_an_individ
 def test_the_last_active_admin_is_refused(db):
     admin = make_user(role="admin")
     make_user(role="admin", email="old-admin@example.ru").is_active_flag = False
-    assert pd.deletion_refusal(db.session, user=admin) is not None
+    assert pd.deletion_refusal(db.session, user=admin) == (
+        "Вы единственный действующий администратор. Сначала назначьте другого администратора.")
     with pytest.raises(Conflict):
         pd.anonymise_user(db.session, user=admin, password=PASSWORD, now=T1)
     assert admin.is_active_flag is True and admin.full_name == "Иван Петрович Сидоров"
