@@ -8,13 +8,18 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import OutboxMessage, utcnow
+from portal.models import OutboxMessage, User, utcnow
 
 PENDING_FLAG = "outbox_pending"
+
+
+def recipient_locale(user: User) -> str:
+    """The language a person's mail is written in: the one they chose, else the default (Russian)."""
+    return user.locale if user.locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def queue_mail(session: Session, *, to: str, subject: str, template: str, now: datetime | None = None, **context) -> OutboxMessage:

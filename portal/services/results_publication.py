@@ -13,7 +13,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -25,7 +24,7 @@ from portal.services.entry_states import transition
 from portal.services.errors import Conflict
 from portal.services.library import publish_season_winners
 from portal.services.library_queries import ResultRow, season_results
-from portal.services.mail import queue_mail
+from portal.services.mail import queue_mail, recipient_locale
 from portal.views_util import public_url
 from portal.vocabularies import ENTRY_STATUSES, award_title
 
@@ -183,12 +182,11 @@ def notify_applicants(session: Session, *, season: Season, entries: list[Entry],
     by_creator: dict[int, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_creator[entry.created_by_id].append(entry)
-    languages = current_app.config["LANGUAGES"]
     results_link = public_url("public.results", slug=season.slug)
     by_locale: dict[str, list[list[Entry]]] = defaultdict(list)
     for own in by_creator.values():
         creator = own[0].created_by
-        by_locale[creator.locale if creator.locale in languages else "ru"].append(own)
+        by_locale[recipient_locale(creator)].append(own)
     for locale, groups in by_locale.items():
         with force_locale(locale):  # once per language, not per applicant
             season_title = season.title(locale)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -12,7 +11,7 @@ from portal.models import Entry, EntryStatus, User
 from portal.permissions import can_manage_seasons
 from portal.services.entry_states import transition
 from portal.services.errors import Conflict, Forbidden, ServiceError, ValidationFailed
-from portal.services.mail import queue_mail
+from portal.services.mail import queue_mail, recipient_locale
 from portal.views_util import public_url
 from portal.vocabularies import ENTRY_STATUSES
 
@@ -66,8 +65,7 @@ def screen_entry(session: Session, *, entry: Entry, user: User, eligible: bool, 
 def notify_applicant(session: Session, *, entry: Entry, eligible: bool, reason: str, now: datetime) -> None:
     """Queue the decision's e-mail to the entry's creator: in English if they chose English, else in Russian."""
     creator = entry.created_by
-    locale = creator.locale if creator.locale in current_app.config["LANGUAGES"] else "ru"
-    with force_locale(locale):
+    with force_locale(recipient_locale(creator)):
         if eligible:
             subject = _("Заявка № %(id)s допущена к экспертизе", id=entry.id)
         else:
