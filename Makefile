@@ -52,7 +52,7 @@ test-sqlite: install
 test-postgres: install
 	TEST_DB=postgres TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
-bench: install wrk ## measure the SPEC §10 workloads (rush, uploads, judging, search, library pages); writes bench/results/
+bench: install wrk ## measure the SPEC §10 workloads and the console's (rush, uploads, judging, search, library pages, exports, publication, protocol, mailing); writes bench/results/
 	$(BIN)/python -m bench.run
 
 wrk: ## install Debian's wrk (the load generator of the page benchmark) when it is missing

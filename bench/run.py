@@ -15,7 +15,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import deadline_rush, exports, judging, library_pages, protocol, publish_results, upload_memory
+from bench import deadline_rush, exports, judging, library_pages, mailing, protocol, publish_results, upload_memory
 from bench import search as library_search
 from bench.common import Skip
 
@@ -31,6 +31,7 @@ WORKLOADS = {
     "exports": exports.run,
     "publish_results": publish_results.run,
     "protocol": protocol.run,
+    "mailing": mailing.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

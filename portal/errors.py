@@ -46,9 +46,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def concurrent_change(exc: StaleDataError):
-        """Two requests changed the same entry at once (a double click, two tabs): the second one loses, cleanly."""
+        """Two requests changed the same entry at once (a double click, two tabs): the second one loses, cleanly.
+        `retry` tells a client that nothing was refused: it may read the entry again and resend on top of it."""
         db.session.rollback()
-        return service_error(Conflict(_("Заявку одновременно изменили в другом окне. Обновите страницу и повторите.")))
+        return service_error(Conflict(_("Заявку одновременно изменили в другом окне. Обновите страницу и повторите."),
+                                      retry=True))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal import vocabularies
 from portal.models import Season, utcnow
 from portal.permissions import can_manage_seasons
+from portal.services.audit_queries import action_label
 from portal.timefmt import format_day, format_moment
 
 COUNTDOWN_DAYS = 7
@@ -40,7 +41,8 @@ def deadline_info(season: Season, region=None) -> dict:
 
 def init_app(app: Flask) -> None:
     # Globals are visible in imported macros too; per-request values come from the context processor.
-    app.jinja_env.globals.update(vocab=vocabularies, deadline_info=deadline_info, now_utc=utcnow)
+    app.jinja_env.globals.update(vocab=vocabularies, deadline_info=deadline_info, now_utc=utcnow,
+                                  action_label=action_label)
 
     @app.context_processor
     def inject():

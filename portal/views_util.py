@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app, flash, redirect, url_for
 
+from portal.extensions import db
 from portal.services.errors import ServiceError
 
 
@@ -42,3 +43,17 @@ def public_url(endpoint: str, **values) -> str:
     """An absolute link for e-mails, always on the configured PUBLIC_BASE_URL, never on the request's Host header
     (which an attacker controls: a reset link must not point to someone else's site)."""
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, _external=False, **values)
+
+
+def perform(action, success, target: str):
+    """Run one service call; commit and say `success` (a text, or a function of the call's result), or roll back and
+    show the service's refusal. Then go to `target`."""
+    try:
+        outcome = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(success(outcome) if callable(success) else success, "success")
+    return redirect(target)

@@ -1,10 +1,13 @@
-"""Helpers for tests: reading the mail outbox, pulling tokens out of pages."""
+"""Helpers for tests: reading the mail outbox, pulling tokens out of pages, reading PDFs."""
 from __future__ import annotations
 
+import io
 import os
 import re
 from email import message_from_bytes
 from email import policy as email_policy
+
+from pypdf import PdfReader
 
 
 def outbox_messages(app) -> list:
@@ -29,3 +32,8 @@ def form_csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def pdf_first_page_text(data: bytes) -> str:
+    """The text of a PDF's first page with its whitespace collapsed (lines joined by single spaces)."""
+    return " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())

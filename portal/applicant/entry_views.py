@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.applicant import bp
+from portal.applicant.deadlines import entry_deadline_info
 from portal.applicant.sections import (FIELD_LABELS, FIELD_SECTION, SECTION_BY_CODE, SECTION_FIELDS, SECTIONS,
                                       parse_section)
 from portal.auth.forms import EmptyForm
@@ -16,6 +17,7 @@ from portal.models import Entry, EntryFile, FileKind, Nomination, Organisation, 
 from portal.permissions import can_apply, can_edit_entry, can_view_entry
 from portal.services import entries as entry_service
 from portal.services import files as file_service
+from portal.services.deadline_extensions import extensions_by_entry
 from portal.services.errors import ServiceError
 from portal.services.seasons import current_season, open_nominations
 from portal.downloads import file_response
@@ -39,8 +41,11 @@ def dashboard():
                                  .options(*entry_service.ENTRY_LIST_LOADS)).all()
     organisations = [m.organisation for m in current_user.memberships]
     region = current_user.region or (organisations[0].region if organisations else None)
+    now = utcnow()
+    extensions = {entry_id: ext for entry_id, ext in extensions_by_entry(db.session, [e.id for e in entries]).items()
+                  if ext.active_at(now) and ext.until > ext.entry.season.submissions_close_at}
     return render_template("applicant/dashboard.html", season=season, entries=entries, organisations=organisations,
-                           region=region,
+                           region=region, extensions=extensions,
                            nominations=open_nominations(season) if season else [], can_apply=can_apply(current_user),
                            missing=entry_service.missing_fields)
 
@@ -86,10 +91,11 @@ def new_entry():
 @login_required
 def entry_overview(entry_id: int):
     entry = load_entry(entry_id)
+    region = _viewer_region(entry)
     return render_template("applicant/entry_overview.html", entry=entry, sections=SECTIONS,
                            missing=entry_service.missing_fields(entry), labels=FIELD_LABELS,
                            field_section=FIELD_SECTION, section_fields=SECTION_FIELDS, form=EmptyForm(),
-                           region=_viewer_region(entry))
+                           region=region, deadline=entry_deadline_info(entry, region, utcnow()))
 
 
 def _viewer_region(entry: Entry) -> Region | None:
@@ -97,10 +103,12 @@ def _viewer_region(entry: Entry) -> Region | None:
 
 
 def _section_context(entry: Entry, section_code: str, **extra) -> dict:
+    region = _viewer_region(entry)
     return dict(entry=entry, sections=SECTIONS, section=SECTION_BY_CODE[section_code],
                 missing=entry_service.missing_fields(entry), labels=FIELD_LABELS, field_section=FIELD_SECTION,
                 section_fields=SECTION_FIELDS, regions=db.session.scalars(select(Region).order_by(Region.name_ru)).all(),
-                nominations=open_nominations(entry.season), form=EmptyForm(), region=_viewer_region(entry),
+                nominations=open_nominations(entry.season), form=EmptyForm(), region=region,
+                deadline=entry_deadline_info(entry, region, utcnow()),
                 file_kinds=[k.value for k in FileKind], storage_direct=get_storage().name == "s3",
                 consent_texts=CONSENT_TEXTS_RU, **extra)
 

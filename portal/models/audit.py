@@ -42,3 +42,24 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # The organizer's mailing this message belongs to (None: a message caused by a change, e.g. a submission).
+    mailing_id: Mapped[int | None] = mapped_column(ForeignKey("mailings.id", ondelete="SET NULL"), index=True)
+
+
+class Mailing(db.Model):
+    """A templated message an organizer sent to a group (Russian and English text); one outbox row per recipient."""
+
+    __tablename__ = "mailings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int | None] = mapped_column(ForeignKey("seasons.id", ondelete="SET NULL"), index=True)
+    audience: Mapped[str] = mapped_column(String(60))  # the group's key, e.g. "applicants_nomination"
+    audience_params: Mapped[dict] = mapped_column(JSON, default=dict)
+    audience_label: Mapped[str] = mapped_column(String(500), default="")  # as shown when sent
+    subject_ru: Mapped[str] = mapped_column(String(300))
+    body_ru: Mapped[str] = mapped_column(Text)
+    subject_en: Mapped[str] = mapped_column(String(300), default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    recipients_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -125,3 +125,26 @@ class Consent(db.Model):
     ip: Mapped[str] = mapped_column(String(64), default="")
 
     entry: Mapped[Entry | None] = relationship(back_populates="consents")
+
+
+class DeadlineExtension(db.Model):
+    """An individual extension of the submission deadline for one entry, granted by an organizer with a reason.
+
+    One row per entry: a new grant moves `until` (the audit log keeps every change); revoking sets `revoked_at`."""
+
+    __tablename__ = "deadline_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), unique=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    entry = relationship("Entry")
+    granted_by = relationship("User")
+
+    def active_at(self, now: datetime) -> bool:
+        """Whether the extension still lets the entry change at `now`."""
+        return self.revoked_at is None and now < self.until

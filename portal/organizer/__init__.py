@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("organizer", __name__)
 
-from portal.organizer import audit, certificates, entries, library, views  # noqa: E402,F401  (registers the routes on bp)
+from portal.organizer import audit, certificates, deadlines, entries, library, messages, setup, views  # noqa: E402,F401  (registers the routes on bp)

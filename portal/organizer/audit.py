@@ -17,6 +17,7 @@ from portal.timefmt import MOSCOW
 # one the app has wins), so a link appears as soon as the page exists.
 OBJECT_PAGES = {
     "library_item": ("organizer.library_item",),
+    "mailing": ("organizer.message",),
     "entry": ("organizer.entry", "organizer.entry_page", "organizer.entry_detail"),
     "user": ("admin.user", "admin.user_detail", "admin.edit_user"),
     "organisation": ("admin.organisation", "organizer.organisation"),

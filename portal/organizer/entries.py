@@ -16,7 +16,7 @@ from portal.auth.forms import EmptyForm
 from portal.extensions import db
 from portal.models import AuditEvent, Entry, Nomination, Region, Season, Track, User, utcnow
 from portal.organizer import bp
-from portal.services import entry_queries
+from portal.services import deadline_extensions, entry_queries
 from portal.services import screening
 from portal.services.errors import ServiceError
 from portal.vocabularies import ENTRY_STATUSES, FILE_KINDS, ORGANISATION_KINDS
@@ -25,7 +25,7 @@ PER_PAGE = 50
 HISTORY_LIMIT = 200
 MAX_BULK = 500
 DECISIONS = {"eligible": True, "ineligible": False}
-FILTER_ARGS = ("nomination", "region", "status", "files", "from", "to", "q", "sort")
+FILTER_ARGS = ("nomination", "region", "status", "files", "flag", "from", "to", "q", "sort")
 # What the history calls the audit actions on an entry; a status change ("entry.<status>") shows its two statuses.
 ACTION_LABELS = {
     "entry.create": _l("Заявка создана"),
@@ -73,6 +73,8 @@ def parse_filters(args, nominations: list[Nomination], region_codes: set[str]):
         values["status"] = entry_queries.DEFAULT_STATUS
     if values["files"] not in entry_queries.HAS_FILES:
         values["files"] = ""
+    if values["flag"] not in entry_queries.FLAGS:
+        values["flag"] = ""
     if values["sort"] not in entry_queries.SORTS:
         values["sort"] = entry_queries.SORTS[0]
     days: dict[str, date | None] = {}
@@ -87,8 +89,8 @@ def parse_filters(args, nominations: list[Nomination], region_codes: set[str]):
         days["to"] = None
     filters = entry_queries.EntryFilters(
         nomination_id=by_code.get(values["nomination"]), region_code=values["region"] or None,
-        status=values["status"], has_files=values["files"], submitted_from=days["from"], submitted_to=days["to"],
-        text=values["q"], sort=values["sort"])
+        status=values["status"], has_files=values["files"], flag=values["flag"], submitted_from=days["from"],
+        submitted_to=days["to"], text=values["q"], sort=values["sort"])
     return filters, values, errors
 
 
@@ -137,15 +139,18 @@ def load_entry(entry_id: int) -> Entry:
     return entry
 
 
-def render_entry(entry: Entry, *, values: dict | None = None, errors: dict | None = None, status: int = 200):
-    """The staff's entry page, with the screening form's state (kept after a refusal)."""
+def render_entry(entry: Entry, *, values: dict | None = None, errors: dict | None = None, status: int = 200,
+                 extension_form: dict | None = None):
+    """The staff's entry page, with the screening and extension forms' state (kept after a refusal)."""
     history = entry_history(entry.id)
     decision = next(((e, name) for e, name in history if e.action in ("entry.eligible", "entry.ineligible")), None)
     return render_template("organizer/entry.html", entry=entry, sections=SECTIONS, history=history,
                            action_labels=ACTION_LABELS,
                            decision=decision, values=values or {"decision": "", "reason": ""}, errors=errors or {},
                            statuses=ENTRY_STATUSES, file_kinds=FILE_KINDS, organisation_kinds=ORGANISATION_KINDS,
-                           refusal=screening.screening_refusal(entry), form=EmptyForm()), status
+                           refusal=screening.screening_refusal(entry), form=EmptyForm(),
+                           extension=deadline_extensions.extension_of(db.session, entry),
+                           extension_form=extension_form or {"values": {}, "errors": {}}), status
 
 
 # --- the table ------------------------------------------------------------------------------------------------------

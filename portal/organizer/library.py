@@ -20,7 +20,7 @@ from portal.services.errors import ServiceError, ValidationFailed
 from portal.services.text_search import contains_caseless
 from portal.storage import backend_named
 from portal.template_helpers import locale_code
-from portal.views_util import apply_field_errors, get_or_404
+from portal.views_util import apply_field_errors, get_or_404, perform
 from portal.vocabularies import AUDIENCES, MENTORING_FORMS, title_in
 
 PER_PAGE = 20
@@ -52,19 +52,6 @@ def season_by_slug(slug: str | None) -> Season | None:
 def all_seasons() -> list[Season]:
     """Every season, newest first (for the filters)."""
     return list(db.session.scalars(select(Season).order_by(Season.year.desc(), Season.id.desc())))
-
-
-def perform(action, success: str, target: str):
-    """Run one service call; commit and say `success`, or roll back and show the service's refusal; go to `target`."""
-    try:
-        action()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(target)
 
 
 def public_page(item: LibraryItem) -> str | None:

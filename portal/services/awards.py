@@ -34,18 +34,24 @@ def award_entry(session: Session, *, entry: Entry, tier: str, place: int | None,
     """Record (or change) the award of an entry already decided as awarded."""
     if entry.status != EntryStatus.AWARDED.value:
         raise Conflict(_("Награду можно присвоить только заявке со статусом «Награждена»."))
-    tier, place = validate_award(tier, place)
     award = session.scalar(select(Award).where(Award.entry_id == entry.id))
     before = {"tier": award.tier, "place": award.place} if award else None
-    if award is None:
-        award = Award(entry_id=entry.id, season_id=entry.season_id, tier=tier, place=place)
-        session.add(award)
+    award = set_award(session, entry=entry, award=award, tier=tier, place=place, user=user, now=now)
+    audit.record(session, actor=user, action="entry.award", object_type="entry", object_id=entry.id,
+                 before=before, after={"tier": award.tier, "place": award.place}, now=now)
+    session.flush()
+    return award
+
+
+def set_award(session: Session, *, entry: Entry, award: Award | None, tier: str, place, user: User | None,
+              now: datetime) -> Award:
+    """Validate and write the entry's award row (`award`: its current row, if any); the caller audits."""
+    tier, place = validate_award(tier, place)
+    award = award or Award(entry_id=entry.id, season_id=entry.season_id)
     award.tier, award.place = tier, place
     award.decided_by_id = user.id if user else None
     award.decided_at = now
-    audit.record(session, actor=user, action="entry.award", object_type="entry", object_id=entry.id,
-                 before=before, after={"tier": tier, "place": place}, now=now)
-    session.flush()
+    session.add(award)
     return award
 
 

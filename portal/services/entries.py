@@ -12,6 +12,7 @@ from portal.models import (Consent, ConsentKind, Entry, EntryAuthor, EntryStatus
                            Organisation, Season, User)
 from portal.permissions import can_apply, organisation_role
 from portal.services import audit
+from portal.services.deadline_extensions import extended_beyond_close
 from portal.services.entry_fields import validate_entry_data
 from portal.services.entry_states import transition
 from portal.services.errors import Conflict, DeadlinePassed, Forbidden, Incomplete, ValidationFailed
@@ -34,6 +35,14 @@ def ensure_open(season: Season, now: datetime) -> None:
         raise DeadlinePassed(_("Приём заявок завершён. Сохранённые данные не изменены."))
     if now < season.submissions_open_at:
         raise Conflict(_("Приём заявок ещё не начался."))
+
+
+def ensure_entry_open(entry: Entry, now: datetime) -> None:
+    """`ensure_open` for a write to an existing entry: an individual extension keeps this one entry open after the
+    season's close, until the extension's end (never for new entries: `start_entry` checks the season alone)."""
+    if extended_beyond_close(entry, now):
+        return
+    ensure_open(entry.season, now)
 
 
 def check_entry_limit(session: Session, *, nomination: Nomination, organisation: Organisation | None, user: User,
@@ -113,7 +122,7 @@ def update_entry(session: Session, *, entry: Entry, user: User, data: dict, now:
                          "ваши несохранённые изменения останутся в форме."), version=entry.version)
     if entry.status != EntryStatus.DRAFT.value:
         raise Conflict(_("Заявка уже подана. Чтобы внести изменения, верните её в черновик."))
-    ensure_open(entry.season, now)
+    ensure_entry_open(entry, now)
     clean = validate_entry_data(session, data, now=now)
     changed = []
     if "nomination" in clean:
@@ -122,6 +131,9 @@ def update_entry(session: Session, *, entry: Entry, user: User, data: dict, now:
         if nomination is None or not nomination.is_open:
             raise ValidationFailed(_("Проверьте поля формы."), {"nomination": _("Такой открытой номинации нет.")})
         if nomination.id != entry.nomination_id:
+            if now >= entry.season.submissions_close_at:  # an extension finishes this entry, it does not move it
+                raise ValidationFailed(_("Проверьте поля формы."), {"nomination": _(
+                    "Приём заявок завершён: номинацию уже не изменить, дополнить можно только эту заявку.")})
             check_entry_limit(session, nomination=nomination, organisation=entry.organisation, user=user,
                               exclude_entry_id=entry.id)
             entry.nomination_id, entry.track_id = nomination.id, nomination.track_id
@@ -177,10 +189,11 @@ def missing_fields(entry: Entry) -> list[str]:
 
 
 def submit_entry(session: Session, *, entry: Entry, user: User, now: datetime) -> None:
-    """Submit a complete draft before the deadline; the applicant gets a confirmation e-mail."""
+    """Submit a complete draft before the entry's deadline (the season's close or an individual extension); the
+    applicant gets a confirmation e-mail."""
     if entry.status == EntryStatus.SUBMITTED.value:
         raise Conflict(_("Заявка уже подана."))
-    ensure_open(entry.season, now)
+    ensure_entry_open(entry, now)
     missing = missing_fields(entry)
     if missing:
         raise Incomplete(_("Заполните все обязательные поля и приложите материалы."), missing)
@@ -197,10 +210,11 @@ def withdraw_entry(session: Session, *, entry: Entry, user: User, now: datetime,
 
 
 def reopen_entry(session: Session, *, entry: Entry, user: User, now: datetime) -> None:
-    """Return a submitted or withdrawn entry to draft while submissions are open."""
+    """Return a submitted or withdrawn entry to draft while submissions are open (for this entry: an individual
+    extension counts)."""
     if entry.status not in (EntryStatus.SUBMITTED.value, EntryStatus.WITHDRAWN.value):
         raise Conflict(_("Вернуть в черновик можно только поданную или отозванную заявку."))
-    ensure_open(entry.season, now)
+    ensure_entry_open(entry, now)
     if entry.status == EntryStatus.WITHDRAWN.value:
         _lock_applicant(session, entry.organisation, user)
         check_entry_limit(session, nomination=entry.nomination, organisation=entry.organisation, user=user,

@@ -9,13 +9,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.models import Entry, EntryFile, EntryStatus, Organisation, Season, User
+from portal.models import DeadlineExtension, Entry, EntryFile, EntryStatus, Organisation, Season, User
 from portal.services.text_search import contains_caseless
 
 DEFAULT_STATUS = ""  # every status except drafts
 ALL_STATUSES = "all"  # drafts included
 STATUSES = tuple(s.value for s in EntryStatus)
 HAS_FILES = ("yes", "no")
+# Flags an organizer narrows the table by: an individual deadline extension in force or ended (not revoked), an
+# organisation's entry, an individual's.
+FLAGS = ("extension", "organisation", "individual")
 SORTS = ("-submitted", "submitted", "id", "-id", "title", "applicant")
 MAX_ID_DIGITS = 9  # a longer number is no entry id (and would overflow an integer column)
 MAX_SEARCH = 200
@@ -29,6 +32,7 @@ class EntryFilters:
     region_code: str | None = None
     status: str = DEFAULT_STATUS
     has_files: str = ""
+    flag: str = ""
     submitted_from: date | None = None
     submitted_to: date | None = None
     text: str = ""
@@ -113,6 +117,12 @@ def base_conditions(season: Season, filters: EntryFilters) -> list:
         conditions.append(has_file)
     elif filters.has_files == "no":
         conditions.append(~has_file)
+    if filters.flag == "extension":
+        conditions.append(exists().where(DeadlineExtension.entry_id == Entry.id, DeadlineExtension.revoked_at.is_(None)))
+    elif filters.flag == "organisation":
+        conditions.append(Entry.organisation_id.is_not(None))
+    elif filters.flag == "individual":
+        conditions.append(Entry.organisation_id.is_(None))
     if filters.submitted_from is not None:
         conditions.append(Entry.submitted_at >= _day_start(filters.submitted_from, season.time_zone))
     if filters.submitted_to is not None:

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Entry, EntryFile, EntryStatus, FileKind, PendingUpload, User
+from portal.models import Entry, EntryFile, EntryStatus, FileKind, PendingUpload, User, utcnow
 from portal.services import audit
+from portal.services.deadline_extensions import entry_upload_deadline
 from portal.services.errors import (Conflict, DeadlinePassed, FileTooLarge, FileTypeNotAllowed, NotFound,
                                     ValidationFailed)
 from portal.storage import Storage, extension_for, sniff_content_type
@@ -49,15 +50,17 @@ def name_for_type(name: str, content_type: str) -> str:
     return (stem[:255 - len(extension)] or "file") + extension
 
 
-def upload_allowed_until(entry: Entry) -> datetime:
-    """Uploads close with submissions, or later by the season's grace window for a draft started before the close."""
-    return entry.season.upload_grace_until
+def upload_allowed_until(entry: Entry, now: datetime | None = None) -> datetime:
+    """Uploads close with the entry's deadline (the season's close, or an individual extension), or later by the
+    season's grace window for a draft started before the close."""
+    return entry_upload_deadline(entry, now or utcnow())
 
 
 def _check_can_change_files(entry: Entry, now: datetime) -> None:
     if entry.status != EntryStatus.DRAFT.value:
         raise Conflict(_("Заявка уже подана. Чтобы изменить материалы, верните её в черновик."))
-    if now >= upload_allowed_until(entry):
+    # Before the close nothing can have ended yet, so the extension is looked up only after it.
+    if now >= entry.season.submissions_close_at and now >= upload_allowed_until(entry, now):
         raise DeadlinePassed(_("Приём заявок завершён. Сохранённые материалы не изменены."))
     if now < entry.season.submissions_open_at:
         raise Conflict(_("Приём заявок ещё не начался."))

@@ -22,10 +22,12 @@ def recipient_locale(user: User) -> str:
     return user.locale if user.locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def queue_mail(session: Session, *, to: str, subject: str, template: str, now: datetime | None = None, **context) -> OutboxMessage:
+def queue_mail(session: Session, *, to: str, subject: str, template: str, now: datetime | None = None,
+               mailing_id: int | None = None, **context) -> OutboxMessage:
     """Render `templates/mail/<template>.txt` and queue it; delivery happens after the transaction commits."""
     message = OutboxMessage(
         to=to,
+        mailing_id=mailing_id,
         subject=" ".join(subject.split())[:300],  # one line: a newline in a title must not break the header
         body_text=render_template(f"mail/{template}.txt", **context),
         created_at=now or utcnow(),

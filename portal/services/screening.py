@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Entry, EntryStatus, User
 from portal.permissions import can_manage_seasons
+from portal.services import deadline_extensions
 from portal.services.entry_states import transition
 from portal.services.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from portal.services.mail import queue_mail, recipient_locale
@@ -49,7 +50,7 @@ def screening_refusal(entry: Entry) -> str | None:
 
 def screen_entry(session: Session, *, entry: Entry, user: User, eligible: bool, reason: str, now: datetime) -> None:
     """Mark a submitted entry eligible or ineligible (a reason is required for ineligible), audited through the state
-    machine; queue an e-mail to the entry's creator in their language."""
+    machine; an individual extension still running ends; queue an e-mail to the entry's creator in their language."""
     if not can_manage_seasons(user):
         raise Forbidden(_("Проверять заявки могут только организаторы."))
     reason = clean_reason(eligible=eligible, reason=reason)
@@ -58,6 +59,7 @@ def screen_entry(session: Session, *, entry: Entry, user: User, eligible: bool, 
         raise Conflict(refusal)
     target = EntryStatus.ELIGIBLE if eligible else EntryStatus.INELIGIBLE
     transition(session, entry=entry, target=target, actor=user, now=now, reason=reason)
+    deadline_extensions.end_on_screening(session, entry=entry, actor=user, now=now)
     notify_applicant(session, entry=entry, eligible=eligible, reason=reason, now=now)
     session.flush()
 

@@ -34,10 +34,10 @@ def open_nominations(season: Season) -> list[Nomination]:
     return [n for n in season.nominations if n.is_open]
 
 
-def update_timeline(session: Session, *, season: Season, user: User, changes: dict[str, datetime | int | None],
-                    now: datetime) -> list[str]:
-    """Change timeline fields (aware datetimes) and the upload grace window; the order must stay sensible."""
-    values = {field: getattr(season, field) for field in (*TIMELINE_FIELDS, "grace_minutes")}
+def check_timeline(current: dict, changes: dict[str, datetime | int | None]) -> dict:
+    """The timeline fields and the grace window of `current` with `changes` applied (aware datetimes, in UTC), in
+    order and in range; raises ValidationFailed naming each wrong field."""
+    values = {field: current.get(field) for field in (*TIMELINE_FIELDS, "grace_minutes")}
     errors: dict[str, str] = {}
     for field, value in changes.items():
         if field not in values:
@@ -60,6 +60,13 @@ def update_timeline(session: Session, *, season: Season, user: User, changes: di
                 errors[later] = _("Этот срок должен быть позже предыдущего.")
     if errors:
         raise ValidationFailed(_("Проверьте сроки."), errors)
+    return values
+
+
+def update_timeline(session: Session, *, season: Season, user: User | None, changes: dict[str, datetime | int | None],
+                    now: datetime) -> list[str]:
+    """Change timeline fields (aware datetimes) and the upload grace window; the order must stay sensible."""
+    values = check_timeline({f: getattr(season, f) for f in (*TIMELINE_FIELDS, "grace_minutes")}, changes)
     changed = [f for f in values if getattr(season, f) != values[f]]
     if changed:
         before = {f: _iso(getattr(season, f)) for f in changed}

@@ -113,7 +113,7 @@ def change_role(session: Session, *, user: User, role: str, reason: str, actor: 
 def deactivate_user(session: Session, *, user: User, reason: str, actor: User, now: datetime) -> int:
     """Switch the account off: it cannot log in, its sessions and remember-me cookies end, its API tokens are
     revoked. Returns how many tokens were revoked."""
-    _require_admin(actor)
+    _require_switcher(actor, user)
     if user.id == actor.id:
         raise Forbidden(_("Нельзя отключить собственную учётную запись."))
     if not user.is_active:
@@ -139,10 +139,13 @@ def deactivate_user(session: Session, *, user: User, reason: str, actor: User, n
 
 
 def reactivate_user(session: Session, *, user: User, reason: str, actor: User, now: datetime) -> None:
-    """Let a switched-off account log in again (revoked tokens stay revoked; old sessions stay ended)."""
-    _require_admin(actor)
+    """Let a switched-off account log in again (revoked tokens stay revoked; old sessions stay ended). An account an
+    administrator switched off is switched on by an administrator only."""
+    _require_switcher(actor, user)
     if user.is_active:
         raise Conflict(_("Учётная запись уже включена."))
+    if actor.role != Role.ADMIN.value and _switched_off_by_admin(session, user):
+        raise Forbidden(_("Учётную запись отключил администратор: включить её может только администратор."))
     reason = _reason(reason)
     user.is_active_flag = True
     audit.record(session, actor=actor, action="user.reactivate", object_type="user", object_id=user.id,
@@ -153,6 +156,22 @@ def reactivate_user(session: Session, *, user: User, reason: str, actor: User, n
 def _require_admin(actor: User) -> None:
     if actor.role != Role.ADMIN.value:
         raise Forbidden(_("Управлять пользователями может только администратор."))
+
+
+def _require_switcher(actor: User, user: User) -> None:
+    """Administrators switch every account off and on; organizers only jurors' (they run the jury)."""
+    if actor.role == Role.ORGANIZER.value and user.role == Role.JUROR.value:
+        return
+    _require_admin(actor)
+
+
+def _switched_off_by_admin(session: Session, user: User) -> bool:
+    """Whether the latest switch-off of `user` was an administrator's."""
+    role = session.scalar(select(User.role).join(AuditEvent, AuditEvent.actor_id == User.id)
+                          .where(AuditEvent.action == "user.deactivate", AuditEvent.object_type == "user",
+                                 AuditEvent.object_id == str(user.id))
+                          .order_by(AuditEvent.id.desc()).limit(1))
+    return role == Role.ADMIN.value
 
 
 def _reason(reason: str) -> str:

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("judging", __name__)
 
-from reviewers.judging import awards, dashboard, exports, protocol, views  # noqa: E402,F401  (registers the routes on bp)
+from reviewers.judging import awards, dashboard, exports, jurors, protocol, setup, views  # noqa: E402,F401  (registers the routes on bp)

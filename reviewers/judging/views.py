@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.forms import EmptyForm
 from portal.extensions import db
-from portal.views_util import public_url
+from portal.views_util import perform, public_url
 from portal.models import Entry, Nomination, Region, Role, Season, User, utcnow
 from portal.services.errors import NotFound, ServiceError
 from reviewers.engine.assignment import load_spread
@@ -92,20 +92,6 @@ def all_jurors() -> list[User]:
 
 def juror_label(user: User) -> str:
     return f"{user.full_name} ({user.email})" if user.full_name else user.email
-
-
-def perform(action, success, target: str):
-    """Run one service call; commit and say `success` (a text, or a function of the call's result), or roll back and
-    show the service's refusal. Then go back to `target`."""
-    try:
-        outcome = action()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(success(outcome) if callable(success) else success, "success")
-    return redirect(target)
 
 
 def form_refused(form) -> None:

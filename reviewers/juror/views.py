@@ -52,6 +52,9 @@ def accept_invitation(token: str):
     form = ConfirmInvitationForm() if account is not None else AcceptInvitationForm()
     if request.method == "GET" and account is None:
         form.full_name.data = form.full_name.data or invitation.full_name
+    if request.method == "GET":  # what the organizer already knows, offered for the juror to check
+        form.position.data = form.position.data or invitation.position
+        form.workplace.data = form.workplace.data or invitation.workplace
     status = 200
     if form.validate_on_submit():
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -25,6 +25,15 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What the organizer already knows, offered on the acceptance form and applied when the juror accepts.
+    position: Mapped[str] = mapped_column(String(300), default="")
+    workplace: Mapped[str] = mapped_column(String(500), default="")
+    # Declared ties to record on acceptance: [{"kind": "organisation", "inn": "…", "note": "…"} | {"kind": "region",
+    # "region_code": "66", "note": "…"}].
+    affiliations: Mapped[list] = mapped_column(JSON, default=list)
+    sent_count: Mapped[int] = mapped_column(default=1)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class JurorProfile(db.Model):

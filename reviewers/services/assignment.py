@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Entry, EntryStatus, Membership, User
@@ -31,9 +31,13 @@ class EngineInputs:
 
 
 def round_entries(session: Session, round: Round) -> list[Entry]:
-    """The entries judged in a round: screened entries in the first, the shortlist of the previous one later."""
+    """The entries judged in a round: screened entries in the first, the shortlist of the previous one later, and
+    every entry already assigned in it whatever its status since (shortlisted on, awarded), so a round's rankings
+    and awards keep their entries after the next step."""
     statuses = FIRST_ROUND_STATUSES if round.number == 1 else LATER_ROUND_STATUSES
-    return list(session.scalars(select(Entry).where(Entry.season_id == round.season_id, Entry.status.in_(statuses))
+    assigned = select(Assignment.entry_id).where(Assignment.round_id == round.id)
+    return list(session.scalars(select(Entry).where(Entry.season_id == round.season_id,
+                                                    or_(Entry.status.in_(statuses), Entry.id.in_(assigned)))
                                 .options(selectinload(Entry.created_by), selectinload(Entry.region))
                                 .order_by(Entry.id)))
 

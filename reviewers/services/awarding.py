@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.models import AuditEvent, Award, AwardTier, Entry, Nomination, Season, User
 from portal.services import audit
 from portal.services import results_publication as publication
-from portal.services.awards import validate_award
+from portal.services.awards import set_award
 from portal.services.errors import Conflict, ValidationFailed
 from reviewers.models import Assignment, AssignmentStatus, Decision, Review, Round
 from reviewers.services.results import EntryResult, compute_results
@@ -213,12 +213,10 @@ def decide_award(session: Session, *, season: Season, entry: Entry, choice: str,
         declined.reason, declined.decided_by_id, declined.decided_at = reason, user.id, now
         session.add(declined)
     else:
-        tier, place = validate_award(tier, place)
+        award = set_award(session, entry=entry, award=award, tier=tier, place=place, user=user, now=now)
+        tier, place = award.tier, award.place
         if declined is not None:
             session.delete(declined)
-        award = award or Award(entry_id=entry.id, season_id=season.id)
-        award.tier, award.place, award.decided_by_id, award.decided_at = tier, place, user.id, now
-        session.add(award)
     audit.record(session, actor=user, action="entry.award_decision", object_type="entry", object_id=entry.id,
                  before=before, after={"tier": tier, "place": place, "reason": reason}, now=now)
     session.flush()

@@ -35,6 +35,16 @@ class _Document(FPDF):
         self.add_font(FAMILY, "B", str(fonts.bold))
         self.alias_nb_pages("{pages-total}")  # wide enough for thousands of pages
         self.set_title(_("Протокол результатов: {nomination}").format(nomination=protocol.nomination))
+        self._widths: dict[tuple, float] = {}
+
+    def width_of(self, text: str) -> float:
+        """`get_string_width` remembered per font and size: a protocol repeats the same scores, names and words
+        hundreds of thousands of times, and measuring is most of the rendering time."""
+        key = (self.font_family, self.font_style, self.font_size_pt, text)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = self.get_string_width(text)
+        return width
 
     def footer(self) -> None:
         self.set_y(-10)
@@ -94,21 +104,21 @@ class _Document(FPDF):
         self.set_font(FAMILY, "", 7)
 
 
-def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
     """`text` in lines no wider than `width` (words longer than a line are cut)."""
-    if not text or pdf.get_string_width(text) <= width:
+    if not text or pdf.width_of(text) <= width:
         return [text]
     lines, current = [], ""
     for word in text.split():
         candidate = f"{current} {word}" if current else word
-        if pdf.get_string_width(candidate) <= width:
+        if pdf.width_of(candidate) <= width:
             current = candidate
             continue
         if current:
             lines.append(current)
-        while pdf.get_string_width(word) > width and len(word) > 1:
+        while pdf.width_of(word) > width and len(word) > 1:
             cut = len(word) - 1
-            while cut > 1 and pdf.get_string_width(word[:cut]) > width:
+            while cut > 1 and pdf.width_of(word[:cut]) > width:
                 cut -= 1
             lines.append(word[:cut])
             word = word[cut:]

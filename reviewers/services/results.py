@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from portal.models import Entry, EntryStatus, Nomination, User
 from portal.services import audit
@@ -23,7 +23,7 @@ from portal.services.errors import ValidationFailed
 from reviewers.engine.agreement import entry_spread, flag_disagreement, krippendorff_alpha_interval
 from reviewers.engine.normalisation import ReviewScore, juror_severity, normalised_scores
 from reviewers.engine.ranking import RankInput, rank_entries
-from reviewers.models import AdvanceRule, Assignment, AssignmentStatus, Decision, Review, Round
+from reviewers.models import AdvanceRule, Assignment, AssignmentStatus, Decision, Review, Round, Score
 from reviewers.services.assignment import round_entries
 
 
@@ -77,7 +77,15 @@ def compute_results(session: Session, *, round: Round) -> RoundResults:
     entries = round_entries(session, round)
     assignments = session.scalars(
         select(Assignment).where(Assignment.round_id == round.id, Assignment.status != AssignmentStatus.RECUSED.value)
-        .options(selectinload(Assignment.review).selectinload(Review.scores))).all()
+        # The round and the entries are loaded already: no join of them into every assignment row.
+        .options(lazyload(Assignment.round), lazyload(Assignment.entry), selectinload(Assignment.review))).all()
+    # The scores as plain rows (hundreds of thousands at a large round), by review, each in criterion order.
+    scores: dict[int, dict[int, float]] = defaultdict(dict)
+    for review_id, criterion_id, value in session.execute(
+            select(Score.review_id, Score.criterion_id, Score.value).join(Review, Review.id == Score.review_id)
+            .join(Assignment, Assignment.id == Review.assignment_id).where(Assignment.round_id == round.id)
+            .order_by(Score.review_id, Score.criterion_id)):
+        scores[review_id][criterion_id] = value
     names = {u.id: u.full_name or u.email for u in session.scalars(
         select(User).where(User.id.in_({a.juror_id for a in assignments})))}
     by_entry: dict[int, EntryResult] = {e.id: EntryResult(entry=e) for e in entries}
@@ -93,7 +101,7 @@ def compute_results(session: Session, *, round: Round) -> RoundResults:
                                        score=review.weighted_score))
             row.reviews.append(ReviewLine(assignment.id, assignment.juror_id, names.get(assignment.juror_id, ""),
                                           review.weighted_score, review.weighted_score,
-                                          {s.criterion_id: s.value for s in review.scores},
+                                          scores.get(review.id, {}),
                                           review.comment_applicant, review.comment_private))
     # One panel per nomination (the engine's contract): a juror's scale is compared with its own panel's.
     nomination_of = {e.id: e.nomination_id for e in entries}

@@ -1,15 +1,22 @@
-"""Rubrics and rounds of a season (the full editor comes with the organizer's console)."""
+"""Rubrics and rounds of a season built in one call (the standard rubric, rounds for tests and the demo), and the
+copy of a season's judging set-up. The editors with their rules are `rubric_editor` and `round_editor`."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Season, User
 from portal.services import audit
 from portal.services.errors import ValidationFailed
 from reviewers.models import AdvanceRule, Criterion, RevealReviews, Round, Rubric
+
+CRITERION_FIELDS = ("position", "code", "title_ru", "title_en", "description_ru", "description_en", "scale_min",
+                    "scale_max", "scale_step", "weight", "required", "retired")
+ROUND_FIELDS = ("number", "title", "reviewers_per_entry", "blind", "hide_region", "reveal_reviews", "advance_rule",
+                "advance_value", "disagreement_threshold")
 
 # The criteria such contests use (SPEC §2), each 1–10, with band descriptors.
 STANDARD_CRITERIA = (
@@ -85,3 +92,39 @@ def create_round(session: Session, *, season: Season, number: int, title: str, r
     audit.record(session, actor=actor, action="round.create", object_type="round", object_id=round.id,
                  after={"number": number, "blind": blind, "k": reviewers_per_entry}, now=now)
     return round
+
+
+def copy_judging_setup(session: Session, *, source: Season, target: Season, nomination_ids: dict[int, int], shift,
+                       actor: User | None, now: datetime) -> dict:
+    """Copy the source season's rubrics (criteria with their retired flags and bands) and rounds into `target` (a
+    `season_copiers` hook of the copy-season action). Round dates go through `shift`, tie-break criteria point to the
+    copies; pools, assignments and reviews stay behind. Rubrics are per season, so `nomination_ids` is not needed."""
+    rubric_ids: dict[int, int] = {}
+    criterion_ids: dict[int, int] = {}
+    rubrics = session.scalars(select(Rubric).where(Rubric.season_id == source.id).order_by(Rubric.id)).all()
+    for rubric in rubrics:
+        copy = Rubric(season_id=target.id, title=rubric.title, created_at=now)
+        pairs = []
+        for criterion in rubric.criteria:
+            twin = Criterion(**{field: getattr(criterion, field) for field in CRITERION_FIELDS})
+            twin.bands = [dict(band) for band in criterion.bands or []]
+            copy.criteria.append(twin)
+            pairs.append((criterion, twin))
+        session.add(copy)
+        session.flush()
+        rubric_ids[rubric.id] = copy.id
+        criterion_ids.update({old.id: new.id for old, new in pairs})
+        audit.record(session, actor=actor, action="rubric.create", object_type="rubric", object_id=copy.id,
+                     after={"title": copy.title, "criteria": [c.code for c in copy.criteria],
+                            "copied_from": rubric.id}, now=now)
+    rounds = session.scalars(select(Round).where(Round.season_id == source.id).order_by(Round.number)).all()
+    for round in rounds:
+        copy = Round(season_id=target.id, rubric_id=rubric_ids[round.rubric_id], opens_at=shift(round.opens_at),
+                     closes_at=shift(round.closes_at), created_at=now,
+                     tie_break_criteria=[criterion_ids[c] for c in round.tie_break_criteria or [] if c in criterion_ids],
+                     **{field: getattr(round, field) for field in ROUND_FIELDS})
+        session.add(copy)
+        session.flush()
+        audit.record(session, actor=actor, action="round.create", object_type="round", object_id=copy.id,
+                     after={"number": copy.number, "rubric_id": copy.rubric_id, "copied_from": round.id}, now=now)
+    return {"rubrics": len(rubrics), "rounds": len(rounds)}

@@ -207,7 +207,7 @@
           say(form.dataset.msgSaved + " · " + new Date().toLocaleTimeString().slice(0, 5), "text-success");
           reflect(result.json);
         } else if (result.status === 409 && result.json.error && result.json.error.code === "conflict"
-                   && result.json.error.version) {
+                   && (result.json.error.version || result.json.error.retry)) {  // moved on, or lost a race
           merge(sent);
           return;
         } else if (result.status === 422) {

@@ -7,11 +7,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
+
+from tests.factories import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# Pages on a loaded 2-core machine (the suite runs beside the browser) may take a few seconds: wait as long for an
+# expectation as for an action, instead of Playwright's default 5 s.
+expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
@@ -48,6 +53,18 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """`log_in(email)`: sign in through the login form with the factories' password, as a person would."""
+    def sign_in(email: str) -> None:
+        page.goto(live_server + "/auth/login")
+        page.get_by_label("Электронная почта").fill(email)
+        page.get_by_label("Пароль").fill(PASSWORD)
+        page.get_by_role("button", name="Войти").click()
+        expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+    return sign_in
 
 
 @pytest.fixture

@@ -6,24 +6,16 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Entry
-from tests.factories import PASSWORD, make_entry, make_season, make_user
+from tests.factories import make_entry, make_season, make_user
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, live_server, email):
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
-
-
-def test_typing_offline_is_kept_and_sent_when_back_online(app, db, live_server, page, shot):
+def test_typing_offline_is_kept_and_sent_when_back_online(app, db, live_server, page, log_in, shot):
     user = make_user(email="anna@example.ru")
     entry = make_entry(user, make_season())
     db.session.commit()
-    log_in(page, live_server, "anna@example.ru")
+    log_in("anna@example.ru")
     page.goto(f"{live_server}/my/entries/{entry.id}/edit/basics")
 
     page.context.set_offline(True)
@@ -37,11 +29,11 @@ def test_typing_offline_is_kept_and_sent_when_back_online(app, db, live_server, 
     assert db.session.get(Entry, entry.id).title == "Наставничество без связи"
 
 
-def test_unsent_copy_is_restored_after_reload(app, db, live_server, page):
+def test_unsent_copy_is_restored_after_reload(app, db, live_server, page, log_in):
     user = make_user(email="anna@example.ru")
     entry = make_entry(user, make_season())
     db.session.commit()
-    log_in(page, live_server, "anna@example.ru")
+    log_in("anna@example.ru")
     page.goto(f"{live_server}/my/entries/{entry.id}/edit/problem")
 
     page.route("**/api/v1/entries/**", lambda route: route.abort())  # the server cannot be reached
@@ -55,11 +47,11 @@ def test_unsent_copy_is_restored_after_reload(app, db, live_server, page):
     assert db.session.get(Entry, entry.id).goals == "Удержать молодых специалистов на предприятии"
 
 
-def test_two_tabs_merge_other_fields_and_stop_at_a_real_conflict(app, db, live_server, page):
+def test_two_tabs_merge_other_fields_and_stop_at_a_real_conflict(app, db, live_server, page, log_in):
     user = make_user(email="anna@example.ru")
     entry = make_entry(user, make_season())
     db.session.commit()
-    log_in(page, live_server, "anna@example.ru")
+    log_in("anna@example.ru")
     url = f"{live_server}/my/entries/{entry.id}/edit/basics"
     page.goto(url)
     second = page.context.new_page()

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from reviewers.models import Assignment
 from reviewers.services.pools import add_affiliation
-from tests.factories import PASSWORD
 from tests.reviewers.judging.world import make_world, review
 
 pytestmark = pytest.mark.browser
@@ -43,7 +42,7 @@ def dress(db, world) -> None:
     db.session.commit()
 
 
-def test_organizer_runs_judging(app, db, live_server, page, shot):
+def test_organizer_runs_judging(app, db, live_server, page, log_in, shot):
     world = make_world(entries={"production": 4, "education": 2}, jurors=4, k=3, organisations=1,
                        pool=("production", "education"), advance_value=2)
     add_affiliation(db.session, juror=world.jurors[3], kind="organisation", value="7707083893", note="совместитель",
@@ -53,10 +52,7 @@ def test_organizer_runs_judging(app, db, live_server, page, shot):
     dress(db, world)
     slug = world.season.slug
 
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Электронная почта").fill(world.organizer.email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    log_in(world.organizer.email)
     expect(page.get_by_label("Главное меню").get_by_role("link", name="Организатору")).to_be_visible()
 
     page.goto(f"{live_server}/organizer/judging/{slug}/")

@@ -19,7 +19,8 @@ def test_stale_data_error_is_a_conflict_in_the_api(app, client, db):
     response = client.get("/api/v1/_stale")
     assert response.status_code == 409
     assert response.get_json()["error"] == {
-        "code": "conflict", "message": "Заявку одновременно изменили в другом окне. Обновите страницу и повторите."}
+        "code": "conflict", "message": "Заявку одновременно изменили в другом окне. Обновите страницу и повторите.",
+        "retry": True}
 
 
 def test_stale_data_error_is_a_conflict_page(app, client, db, login_as):

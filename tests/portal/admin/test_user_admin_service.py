@@ -243,3 +243,43 @@ def test_reactivation_refusals(db, admin, case, error, message):
     assert caught.value.message == message
     assert stored(db, target) == ("applicant", case == "active")
     assert events(db) == []
+
+
+@pytest.mark.parametrize("role, allowed", [("juror", True), ("applicant", False), ("organizer", False),
+                                           ("admin", False)])
+def test_an_organizer_switches_only_jurors_off_and_on(db, admin, role, allowed):
+    """Organizers run the jury, so they may switch a juror's account off and on; every other account stays the
+    administrators'."""
+    organizer = make_user(email="org@example.ru", role="organizer")
+    target = make_user(email="target@example.ru", role=role)
+    db.session.commit()
+    if not allowed:
+        with pytest.raises(Forbidden) as caught:
+            user_admin.deactivate_user(db.session, user=target, reason="причина", actor=organizer, now=NOW)
+        db.session.rollback()
+        assert caught.value.message == "Управлять пользователями может только администратор."
+        assert stored(db, target) == (role, True)
+        return
+    user_admin.deactivate_user(db.session, user=target, reason="Не выходит на связь", actor=organizer, now=NOW)
+    db.session.commit()
+    assert stored(db, target) == ("juror", False)
+    user_admin.reactivate_user(db.session, user=target, reason="Вернулся", actor=organizer, now=NOW)
+    db.session.commit()
+    assert stored(db, target) == ("juror", True)
+    assert [e[1] for e in events(db)] == ["user.deactivate", "user.reactivate"]
+
+
+def test_an_organizer_cannot_switch_on_a_juror_an_administrator_switched_off(db, admin):
+    organizer = make_user(email="org@example.ru", role="organizer")
+    juror = make_user(email="juror@example.ru", role="juror")
+    db.session.commit()
+    user_admin.deactivate_user(db.session, user=juror, reason="Нарушил конфиденциальность", actor=admin, now=NOW)
+    db.session.commit()
+    with pytest.raises(Forbidden) as caught:
+        user_admin.reactivate_user(db.session, user=juror, reason="Вернулся", actor=organizer, now=NOW)
+    db.session.rollback()
+    assert caught.value.message == "Учётную запись отключил администратор: включить её может только администратор."
+    assert stored(db, juror) == ("juror", False)
+    user_admin.reactivate_user(db.session, user=juror, reason="Разобрались", actor=admin, now=NOW)
+    db.session.commit()
+    assert stored(db, juror) == ("juror", True)

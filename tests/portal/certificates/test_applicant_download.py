@@ -2,17 +2,16 @@
 diploma only for an awarded entry; `templates/applicant/_certificates.html` lists what can be downloaded."""
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
 from flask import render_template
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.models import Certificate, EntryStatus, Membership, utcnow
 from portal.services import certificates as service
 from portal.services.entry_states import transition
+from tests.helpers import pdf_first_page_text
 from tests.factories import make_user
 from tests.portal.certificates.conftest import PARTICIPANT_NAME, TITLE, WINNER_ORG
 
@@ -22,10 +21,6 @@ def issued(db, season, winner, participant):
     service.issue_season_certificates(db.session, season=season, user=None, now=utcnow())
     db.session.commit()
     return {(c.entry_id, c.kind): c for c in db.session.scalars(select(Certificate))}
-
-
-def pdf_text(data: bytes) -> str:
-    return " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
 
 
 def url(entry, kind: str) -> str:
@@ -42,7 +37,7 @@ def test_the_winner_downloads_the_diploma(client, login_as, issued, winner):
     assert response.headers["Content-Disposition"] == (
         f"attachment; filename=\"______ {diploma.display_code}.pdf\"; "
         f"filename*=UTF-8''%D0%94%D0%B8%D0%BF%D0%BB%D0%BE%D0%BC%20{diploma.display_code}.pdf")
-    text = pdf_text(response.data)
+    text = pdf_first_page_text(response.data)
     assert "Диплом победителя" in text
     assert WINNER_ORG in text
     assert f"«{TITLE}»" in text
@@ -55,7 +50,7 @@ def test_the_participant_downloads_the_certificate(client, login_as, issued, par
     certificate = issued[(participant.id, "participant")]
     response = client.get(url(participant, "participant"))
     assert response.status_code == 200
-    text = pdf_text(response.data)
+    text = pdf_first_page_text(response.data)
     assert "Сертификат участника" in text
     assert PARTICIPANT_NAME in text
     assert certificate.display_code in text

@@ -2,35 +2,21 @@
 visitor checks its code on /verify. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
-import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
-from tests.browser.conftest import browser, live_server, page, shot  # noqa: F401  (the browser fixtures)
-from tests.factories import PASSWORD
+from tests.browser.conftest import browser, live_server, log_in, page, shot  # noqa: F401  (the browser fixtures)
+from tests.helpers import pdf_first_page_text
 from tests.portal.certificates.conftest import SLUG, WINNER_ORG
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, base: str, email: str) -> None:  # noqa: F811
-    page.goto(base + "/auth/login")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
-
-
-def pdf_text(path) -> str:
-    with open(path, "rb") as handle:
-        return " ".join(PdfReader(io.BytesIO(handle.read())).pages[0].extract_text().split())
-
-
-def test_issue_download_and_verify(live_server, page, shot, organizer, winner, participant):  # noqa: F811
-    log_in(page, live_server, organizer.email)
+def test_issue_download_and_verify(live_server, page, log_in, shot, organizer, winner, participant):  # noqa: F811
+    log_in(organizer.email)
     page.goto(f"{live_server}/organizer/seasons/{SLUG}/certificates")
     expect(page.get_by_role("heading", name="Сертификаты и дипломы")).to_be_visible()
     page.get_by_role("button", name="Выдать сертификаты и дипломы").click()
@@ -42,16 +28,16 @@ def test_issue_download_and_verify(live_server, page, shot, organizer, winner, p
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
     with page.expect_download() as download:
         diploma_row.get_by_role("link", name="PDF").click()
-    text = pdf_text(download.value.path())
+    text = pdf_first_page_text(Path(download.value.path()).read_bytes())
     assert "Диплом победителя" in text and WINNER_ORG in text and code in text
     page.get_by_role("button", name="Выйти").click()
 
-    log_in(page, live_server, winner.created_by.email)
+    log_in(winner.created_by.email)
     page.goto(f"{live_server}/my/entries/{winner.id}")  # the entry page offers the applicant's documents
     with page.expect_download() as download:
         page.locator('[data-certificates] [data-kind="diploma"]').get_by_role("link", name=re.compile("PDF")).click()
     assert download.value.suggested_filename == f"Диплом {code}.pdf"
-    assert code in pdf_text(download.value.path())
+    assert code in pdf_first_page_text(Path(download.value.path()).read_bytes())
     page.get_by_role("button", name="Выйти").click()
 
     page.goto(f"{live_server}/verify")

@@ -3,11 +3,12 @@ bulk screening all or nothing, the entry page with its history, screening one en
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 
-from portal.models import AuditEvent, Entry, OutboxMessage
+from portal.models import AuditEvent, DeadlineExtension, Entry, OutboxMessage
 from tests.factories import make_entry, make_organisation, make_season, make_user
 
 SLUG = "season-2026"
@@ -118,6 +119,9 @@ def test_the_table_hides_drafts_and_counts_statuses(client, login_as, organizer,
     ("q=светлана&nomination=production", []),
     ("q=светлана&nomination=education", ["second"]),
     ("region=69&nomination=production", ["first"]),
+    ("flag=organisation", ["first"]),
+    ("flag=individual&status=all", ["second", "draft"]),
+    ("flag=unknown", ["first", "second"]),
 ])
 def test_filters_and_search(client, login_as, organizer, entries, query, expected):
     login_as(organizer)
@@ -318,3 +322,16 @@ def test_a_draft_cannot_be_screened_from_its_page(client, db, login_as, organize
     response = client.post(f"/organizer/entries/{draft.id}/screen", data={"csrf_token": csrf, "decision": "eligible"})
     assert response.status_code == 422
     assert status_of(db, draft) == "draft"
+
+
+def test_the_extension_flag_lists_entries_with_an_extension_not_revoked(client, db, login_as, organizer, entries):
+    """«Продлён срок»: an extension granted (in force or ended) counts; a revoked one does not."""
+    close = entries["draft"].season.submissions_close_at
+    for key, revoked in (("draft", None), ("second", close)):
+        db.session.add(DeadlineExtension(entry_id=entries[key].id, until=close + timedelta(days=2), reason="Сбой связи",
+                                         granted_at=close, revoked_at=revoked))
+    db.session.commit()
+    login_as(organizer)
+    html = client.get(f"/organizer/seasons/{SLUG}/entries?sort=id&status=all&flag=extension").get_data(as_text=True)
+    assert listed(html) == [entries["draft"].id]
+    assert '<option value="extension" selected>' in html

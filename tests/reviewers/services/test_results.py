@@ -173,6 +173,18 @@ def test_advance_shortlist_moves_exactly_the_shortlist(db, world):
     assert event.after == {"entries": sorted([e1, e3, x1, x2])}
 
 
+def test_the_rankings_keep_the_entries_that_moved_on(db, world):
+    """After the shortlist advances (and later, when entries are awarded), round 1 still ranks every entry it judged,
+    with the same ranks and scores."""
+    before = {r.entry.id: (r.rank, r.normalised_mean) for n in compute_results(db.session, round=world.round).nominations
+              for r in n.rows}
+    advance_shortlist(db.session, round=world.round, actor=world.organizer, now=world.now)
+    db.session.commit()
+    after = {r.entry.id: (r.rank, r.normalised_mean) for n in compute_results(db.session, round=world.round).nominations
+             for r in n.rows}
+    assert after == before and len(after) == 6
+
+
 def test_csv_has_the_bom_the_russian_header_and_the_rows(db, world):
     data = rankings_csv(compute_results(db.session, round=world.round))
     assert data.startswith(b"\xef\xbb\xbf")
