@@ -19,6 +19,9 @@ from portal import create_app
 from portal.extensions import db as _db
 from portal.services.regions import sync_regions
 
+# The browser fixtures (live_server, browser, page, log_in, shot) serve browser tests in any folder.
+pytest_plugins = ("tests.browser.fixtures",)
+
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KEEP_TABLES = {"regions", "alembic_version"}

@@ -12,7 +12,7 @@ from portal.models import utcnow
 from portal.services import library
 from portal.services.search_sync import rebuild_index
 from portal.storage import backend_named
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.fixtures import ARTIFACTS
 from tests.factories import PDF_BYTES, make_awarded_entry, make_library_item, make_organisation, make_season, make_user
 
 pytestmark = pytest.mark.browser

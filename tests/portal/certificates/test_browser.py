@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, live_server, log_in, page, shot  # noqa: F401  (the browser fixtures)
 from tests.helpers import pdf_first_page_text
 from tests.portal.certificates.conftest import SLUG, WINNER_ORG
 
 pytestmark = pytest.mark.browser
 
 
-def test_issue_download_and_verify(live_server, page, log_in, shot, organizer, winner, participant):  # noqa: F811
+def test_issue_download_and_verify(live_server, page, log_in, shot, organizer, winner, participant):
     log_in(organizer.email)
     page.goto(f"{live_server}/organizer/seasons/{SLUG}/certificates")
     expect(page.get_by_role("heading", name="Сертификаты и дипломы")).to_be_visible()

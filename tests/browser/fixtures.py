@@ -1,4 +1,6 @@
-"""A live server on a free port and Playwright driving Debian's Chromium (never a downloaded browser)."""
+"""Browser fixtures for every test that drives a page: a live server on a free port and Playwright driving Debian's
+Chromium (never a downloaded browser). Registered for the whole suite in tests/conftest.py, so one Playwright runs per
+process whichever folder a browser test lives in."""
 from __future__ import annotations
 
 import os
@@ -57,8 +59,10 @@ def page(browser):
 
 @pytest.fixture
 def log_in(page, live_server):
-    """`log_in(email)`: sign in through the login form with the factories' password, as a person would."""
+    """`log_in(email)`: sign in through the login form with the factories' password, as a person would; whoever was
+    signed in on this page before is signed out first (the browser's cookies cleared)."""
     def sign_in(email: str) -> None:
+        page.context.clear_cookies()
         page.goto(live_server + "/auth/login")
         page.get_by_label("Электронная почта").fill(email)
         page.get_by_label("Пароль").fill(PASSWORD)
