@@ -4,8 +4,10 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import abort, current_app, flash, redirect, url_for
+from sqlalchemy import select
 
 from portal.extensions import db
+from portal.models import Season
 from portal.services.errors import ServiceError
 
 
@@ -32,11 +34,21 @@ def safe_next_url(target: str | None) -> str | None:
     return target
 
 
-def get_or_404(session, model, ident):
+def get_or_404(session, model, ident, **owner):
+    """The `model` row `ident`, or 404; with `owner` (e.g. `season_id=season.id`) a row of another owner is a 404 too,
+    so an id from another season never leaks."""
     obj = session.get(model, ident)
-    if obj is None:
+    if obj is None or any(getattr(obj, name) != value for name, value in owner.items()):
         abort(404)
     return obj
+
+
+def season_or_404(slug: str) -> Season:
+    """The season with this slug, or 404."""
+    season = db.session.scalar(select(Season).where(Season.slug == slug))
+    if season is None:
+        abort(404)
+    return season
 
 
 def public_url(endpoint: str, **values) -> str:

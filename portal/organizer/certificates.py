@@ -12,12 +12,11 @@ from portal.auth.forms import EmptyForm
 from portal.extensions import db
 from portal.models import Certificate, Entry, Season, utcnow
 from portal.organizer import bp
-from portal.organizer.entries import season_or_404
 from portal.services import certificates as certificate_service
 from portal.services.awards import awards_by_entry
 from portal.services.errors import ServiceError, ValidationFailed
 from portal.services.library_queries import results_published
-from portal.views_util import get_or_404
+from portal.views_util import get_or_404, season_or_404
 
 PER_PAGE = 50
 STATES = ("valid", "revoked")

@@ -12,7 +12,8 @@ from portal.auth.forms import EmptyForm
 from portal.extensions import db
 from portal.models import DeadlineExtension, Season, utcnow
 from portal.organizer import bp
-from portal.organizer.entries import load_entry, render_entry, season_or_404
+from portal.organizer.entries import load_entry, render_entry
+from portal.views_util import season_or_404
 from portal.organizer.views import parse_local_input, to_local_input
 from portal.services import deadline_extensions as extensions
 from portal.services.errors import ServiceError

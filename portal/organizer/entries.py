@@ -20,6 +20,7 @@ from portal.services import deadline_extensions, entry_queries
 from portal.services import screening
 from portal.services.errors import ServiceError
 from portal.vocabularies import ENTRY_STATUSES, FILE_KINDS, ORGANISATION_KINDS
+from portal.views_util import season_or_404
 
 PER_PAGE = 50
 HISTORY_LIMIT = 200
@@ -38,14 +39,6 @@ ACTION_LABELS = {
 
 
 # --- helpers --------------------------------------------------------------------------------------------------------
-
-def season_or_404(slug: str) -> Season:
-    """The season with this slug, or 404."""
-    season = db.session.scalar(select(Season).where(Season.slug == slug))
-    if season is None:
-        abort(404)
-    return season
-
 
 def season_nominations(season: Season) -> list[Nomination]:
     """The season's nominations in the order of their tracks, in one query."""

@@ -20,28 +20,13 @@ from portal.services import season_structure as structure_service
 from portal.services.errors import ServiceError
 from portal.services.seasons import TIMELINE_FIELDS
 from portal.template_helpers import locale_code
-from portal.views_util import apply_field_errors, perform
+from portal.views_util import apply_field_errors, get_or_404, perform, season_or_404
 from portal.vocabularies import LIBRARY_NOMINATIONS
 
 DEFAULT_ZONE = "Europe/Moscow"
 
 
 # --- helpers --------------------------------------------------------------------------------------------------------
-
-def season_or_404(slug: str) -> Season:
-    season = db.session.scalar(select(Season).where(Season.slug == slug))
-    if season is None:
-        abort(404)
-    return season
-
-
-def part_or_404(model, ident: int, season: Season):
-    """A track or nomination of this season (another season's id is a 404, never a leak)."""
-    obj = db.session.get(model, ident)
-    if obj is None or obj.season_id != season.id:
-        abort(404)
-    return obj
-
 
 def require_csrf(form=None) -> None:
     if not (form or EmptyForm()).validate_on_submit():
@@ -183,7 +168,7 @@ def track_create(slug: str):
 @bp.route("/seasons/<slug>/tracks/<int:track_id>", methods=["GET", "POST"])
 def track_edit(slug: str, track_id: int):
     season = season_or_404(slug)
-    track = part_or_404(Track, track_id, season)
+    track = get_or_404(db.session, Track, track_id, season_id=season.id)
     form = TrackForm(data={name: getattr(track, name) for name in ("code", "title_ru", "title_en")})
     status = 200
     if request.method == "POST":
@@ -204,7 +189,7 @@ def track_edit(slug: str, track_id: int):
 
 @bp.route("/seasons/<slug>/tracks/<int:track_id>/delete", methods=["POST"])
 def track_delete(slug: str, track_id: int):
-    track = part_or_404(Track, track_id, season_or_404(slug))
+    track = get_or_404(db.session, Track, track_id, season_id=season_or_404(slug).id)
     require_csrf()
     return perform(lambda: structure_service.delete_track(db.session, track=track, actor=current_user, now=utcnow()),
                    _("Направление удалено."), url_for("organizer.season_structure", slug=slug))
@@ -212,7 +197,7 @@ def track_delete(slug: str, track_id: int):
 
 @bp.route("/seasons/<slug>/tracks/<int:track_id>/move/<any(up, down):direction>", methods=["POST"])
 def track_move(slug: str, track_id: int, direction: str):
-    track = part_or_404(Track, track_id, season_or_404(slug))
+    track = get_or_404(db.session, Track, track_id, season_id=season_or_404(slug).id)
     require_csrf()
     structure_service.move_track(db.session, track=track, offset=-1 if direction == "up" else 1, actor=current_user,
                                 now=utcnow())
@@ -223,7 +208,7 @@ def track_move(slug: str, track_id: int, direction: str):
 @bp.route("/seasons/<slug>/tracks/<int:track_id>/nominations", methods=["POST"])
 def nomination_create(slug: str, track_id: int):
     season = season_or_404(slug)
-    track = part_or_404(Track, track_id, season)
+    track = get_or_404(db.session, Track, track_id, season_id=season.id)
     form = nomination_form(season, track, formdata=request.form)
     require_csrf(form)
     try:
@@ -241,7 +226,7 @@ def nomination_create(slug: str, track_id: int):
 @bp.route("/seasons/<slug>/nominations/<int:nomination_id>", methods=["GET", "POST"])
 def nomination_edit(slug: str, nomination_id: int):
     season = season_or_404(slug)
-    nomination = part_or_404(Nomination, nomination_id, season)
+    nomination = get_or_404(db.session, Nomination, nomination_id, season_id=season.id)
     data = {name: getattr(nomination, name) for name in (*structure_service.NOMINATION_FIELDS, "is_open")}
     form = NominationForm(data=data | {"track_id": str(nomination.track_id),
                                        "max_entries_per_applicant": str(nomination.max_entries_per_applicant)})
@@ -268,7 +253,7 @@ def nomination_edit(slug: str, nomination_id: int):
 
 @bp.route("/seasons/<slug>/nominations/<int:nomination_id>/<any(open, close):action>", methods=["POST"])
 def nomination_open(slug: str, nomination_id: int, action: str):
-    nomination = part_or_404(Nomination, nomination_id, season_or_404(slug))
+    nomination = get_or_404(db.session, Nomination, nomination_id, season_id=season_or_404(slug).id)
     require_csrf()
     structure_service.set_nomination_open(db.session, nomination=nomination, is_open=action == "open",
                                          actor=current_user, now=utcnow())
@@ -280,7 +265,7 @@ def nomination_open(slug: str, nomination_id: int, action: str):
 
 @bp.route("/seasons/<slug>/nominations/<int:nomination_id>/delete", methods=["POST"])
 def nomination_delete(slug: str, nomination_id: int):
-    nomination = part_or_404(Nomination, nomination_id, season_or_404(slug))
+    nomination = get_or_404(db.session, Nomination, nomination_id, season_id=season_or_404(slug).id)
     require_csrf()
     return perform(lambda: structure_service.delete_nomination(db.session, nomination=nomination, actor=current_user,
                                                               now=utcnow()),
@@ -289,7 +274,7 @@ def nomination_delete(slug: str, nomination_id: int):
 
 @bp.route("/seasons/<slug>/nominations/<int:nomination_id>/move/<any(up, down):direction>", methods=["POST"])
 def nomination_move(slug: str, nomination_id: int, direction: str):
-    nomination = part_or_404(Nomination, nomination_id, season_or_404(slug))
+    nomination = get_or_404(db.session, Nomination, nomination_id, season_id=season_or_404(slug).id)
     require_csrf()
     structure_service.move_nomination(db.session, nomination=nomination, offset=-1 if direction == "up" else 1,
                                      actor=current_user, now=utcnow())

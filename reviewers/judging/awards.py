@@ -12,12 +12,12 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.extensions import db
-from portal.models import Nomination, utcnow
+from portal.models import Entry, Nomination, utcnow
 from portal.services.errors import ServiceError, ValidationFailed
 from portal.storage import backend_named
 from reviewers.judging import bp
 from reviewers.judging.forms import options
-from reviewers.judging.views import load_entry, load_season
+from portal.views_util import get_or_404, season_or_404
 from reviewers.services import awarding
 
 SEASON = "/seasons/<slug>"
@@ -65,7 +65,7 @@ def render_board(season, *, failed_entry: int | None = None, failed_form: AwardF
 
 @bp.route(SEASON + "/awards")
 def awards(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     return render_board(season)
 
 
@@ -76,8 +76,8 @@ def board_target(slug: str, anchor: str = "") -> str:
 
 @bp.post(SEASON + "/awards/<int:entry_id>")
 def decide_award(slug: str, entry_id: int):
-    season = load_season(slug)
-    entry = load_entry(season, entry_id)
+    season = season_or_404(slug)
+    entry = get_or_404(db.session, Entry, entry_id, season_id=season.id)
     form = AwardForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -103,7 +103,7 @@ def decide_award(slug: str, entry_id: int):
 
 @bp.post(SEASON + "/awards/nominations/<int:nomination_id>/apply")
 def apply_suggestions(slug: str, nomination_id: int):
-    season = load_season(slug)
+    season = season_or_404(slug)
     nomination = db.session.get(Nomination, nomination_id)
     if nomination is None or nomination.season_id != season.id:
         abort(404)
@@ -129,14 +129,14 @@ def apply_suggestions(slug: str, nomination_id: int):
 
 @bp.route(SEASON + "/publish")
 def publish_preview(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     return render_template("judging/publish_preview.html", season=season,
                            preview=awarding.preview(db.session, season=season), form=PublishForm())
 
 
 @bp.post(SEASON + "/publish")
 def publish(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     form = PublishForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:

@@ -10,7 +10,7 @@ from portal.charts import Bar, bar_chart, column_chart
 from portal.extensions import db
 from portal.models import utcnow
 from reviewers.judging import bp
-from reviewers.judging.views import load_season
+from portal.views_util import season_or_404
 from reviewers.services.dashboard import Dashboard, season_dashboard
 
 
@@ -54,7 +54,7 @@ def charts(figures: Dashboard, english: bool) -> dict:
 
 @bp.route("/seasons/<slug>/dashboard")
 def dashboard(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     now = utcnow()
     figures = season_dashboard(db.session, season=season, now=now)
     english = str(get_locale()) == "en"

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from portal.extensions import db
 from portal.storage import content_disposition
 from reviewers.judging import bp
-from reviewers.judging.views import load_season
+from portal.views_util import season_or_404
 from reviewers.services import season_exports
 
 EXPORTS = "/seasons/<slug>/exports"
@@ -16,7 +16,7 @@ DATASET_KEYS = ", ".join(season_exports.DATASETS)
 
 @bp.route(EXPORTS)
 def season_exports_page(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     counts = season_exports.row_counts(db.session, season=season)
     return render_template("judging/exports.html", season=season, datasets=season_exports.DATASETS.values(),
                            counts=counts)
@@ -24,7 +24,7 @@ def season_exports_page(slug: str):
 
 @bp.route(EXPORTS + f"/<any({DATASET_KEYS}):dataset>.<any(csv, xlsx):fmt>")
 def season_export_download(slug: str, dataset: str, fmt: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     export = season_exports.export_file(db.session, season=season, dataset=dataset, fmt=fmt,
                                         locale=str(get_locale() or "ru"))
     return Response(export.body, mimetype=export.mimetype,

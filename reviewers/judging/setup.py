@@ -13,10 +13,10 @@ from portal.extensions import db
 from portal.models import Season, utcnow
 from portal.organizer.views import to_local_input
 from portal.services.errors import ServiceError, ValidationFailed
-from portal.views_util import perform
+from portal.views_util import get_or_404, perform, season_or_404
 from reviewers.judging import bp
 from reviewers.judging.setup_forms import CriterionForm, RoundForm, RubricForm
-from reviewers.judging.views import load_round, load_season
+from reviewers.judging.views import load_round
 from reviewers.models import Criterion, Round, Rubric
 from reviewers.services import round_editor, rubric_editor
 from reviewers.services.setup import standard_rubric
@@ -24,20 +24,6 @@ from reviewers.services.setup import standard_rubric
 RUBRICS = "/<slug>/rubrics"
 RUBRIC = RUBRICS + "/<int:rubric_id>"
 CRITERION = RUBRIC + "/criteria/<int:criterion_id>"
-
-
-def load_rubric(season: Season, rubric_id: int) -> Rubric:
-    rubric = db.session.get(Rubric, rubric_id)
-    if rubric is None or rubric.season_id != season.id:
-        abort(404)
-    return rubric
-
-
-def load_criterion(rubric: Rubric, criterion_id: int) -> Criterion:
-    criterion = db.session.get(Criterion, criterion_id)
-    if criterion is None or criterion.rubric_id != rubric.id:
-        abort(404)
-    return criterion
 
 
 def season_rubrics(season: Season) -> list[Rubric]:
@@ -67,7 +53,7 @@ def submit(form, action):
 
 @bp.route(RUBRICS, methods=["GET", "POST"])
 def rubrics(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     form, status = RubricForm(), 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -87,7 +73,7 @@ def rubrics(slug: str):
 
 @bp.route(RUBRICS + "/standard", methods=["POST"])
 def rubric_standard(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -112,16 +98,16 @@ def rubric_context(season: Season, rubric: Rubric) -> dict:
 
 @bp.route(RUBRIC)
 def rubric_page(slug: str, rubric_id: int):
-    season = load_season(slug)
-    rubric = load_rubric(season, rubric_id)
+    season = season_or_404(slug)
+    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
     return render_template("judging/rubric.html", **rubric_context(season, rubric), form=CriterionForm(),
                            rename_form=RubricForm(obj=rubric))
 
 
 @bp.route(RUBRIC + "/rename", methods=["POST"])
 def rubric_rename(slug: str, rubric_id: int):
-    season = load_season(slug)
-    rubric = load_rubric(season, rubric_id)
+    season = season_or_404(slug)
+    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
     rename_form, status = RubricForm(), 422
     if rename_form.validate_on_submit():
         done, status = submit(rename_form, lambda: rubric_editor.rename_rubric(
@@ -135,8 +121,8 @@ def rubric_rename(slug: str, rubric_id: int):
 
 @bp.route(RUBRIC + "/delete", methods=["POST"])
 def rubric_delete(slug: str, rubric_id: int):
-    season = load_season(slug)
-    rubric = load_rubric(season, rubric_id)
+    season = season_or_404(slug)
+    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return perform(lambda: rubric_editor.delete_rubric(db.session, rubric=rubric, actor=current_user, now=utcnow()),
@@ -145,8 +131,8 @@ def rubric_delete(slug: str, rubric_id: int):
 
 @bp.route(RUBRIC + "/criteria", methods=["POST"])
 def criterion_add(slug: str, rubric_id: int):
-    season = load_season(slug)
-    rubric = load_rubric(season, rubric_id)
+    season = season_or_404(slug)
+    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
     form, status = CriterionForm(), 422
     if form.validate_on_submit():
         criterion, status = submit(form, lambda: rubric_editor.add_criterion(
@@ -160,9 +146,9 @@ def criterion_add(slug: str, rubric_id: int):
 
 @bp.route(CRITERION, methods=["GET", "POST"])
 def criterion_edit(slug: str, rubric_id: int, criterion_id: int):
-    season = load_season(slug)
-    rubric = load_rubric(season, rubric_id)
-    criterion = load_criterion(rubric, criterion_id)
+    season = season_or_404(slug)
+    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    criterion = get_or_404(db.session, Criterion, criterion_id, rubric_id=rubric.id)
     form, status = CriterionForm(obj=criterion), 200
     if request.method == "POST":
         status = 422
@@ -188,9 +174,9 @@ CRITERION_ACTIONS = {
 
 @bp.route(CRITERION + "/<any(retire, restore, delete, up, down):action>", methods=["POST"])
 def criterion_action(slug: str, rubric_id: int, criterion_id: int, action: str):
-    season = load_season(slug)
-    rubric = load_rubric(season, rubric_id)
-    criterion = load_criterion(rubric, criterion_id)
+    season = season_or_404(slug)
+    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    criterion = get_or_404(db.session, Criterion, criterion_id, rubric_id=rubric.id)
     target = url_for("judging.rubric_page", slug=slug, rubric_id=rubric.id) + "#criteria"
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -244,7 +230,7 @@ def round_page(season: Season, form: RoundForm, round: Round | None, status: int
 
 @bp.route("/<slug>/rounds/new", methods=["GET", "POST"])
 def round_new(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     form, status = round_form(season), 200
     if request.method == "POST":
         status = 422

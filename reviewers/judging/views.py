@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.forms import EmptyForm
 from portal.extensions import db
-from portal.views_util import perform, public_url
+from portal.views_util import get_or_404, perform, public_url, season_or_404
 from portal.models import Entry, Nomination, Region, Role, Season, User, utcnow
 from portal.services.errors import NotFound, ServiceError
 from reviewers.engine.assignment import load_spread
@@ -50,33 +50,12 @@ def points(value: float | None, digits: int = 2, signed: bool = False) -> str:
 
 # --- loading ------------------------------------------------------------------------------------------------------
 
-def load_season(slug: str) -> Season:
-    season = db.session.scalar(select(Season).where(Season.slug == slug))
-    if season is None:
-        abort(404)
-    return season
-
-
 def load_round(slug: str, number: int) -> tuple[Season, Round]:
-    season = load_season(slug)
+    season = season_or_404(slug)
     try:
         return season, assignment_service.get_round(db.session, season_id=season.id, number=number)
     except NotFound:
         abort(404)
-
-
-def load_assignment(round: Round, assignment_id: int) -> Assignment:
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or assignment.round_id != round.id:
-        abort(404)
-    return assignment
-
-
-def load_entry(season: Season, entry_id: int) -> Entry:
-    entry = db.session.get(Entry, entry_id)
-    if entry is None or entry.season_id != season.id:
-        abort(404)
-    return entry
 
 
 def load_juror(juror_id: int | None) -> User:
@@ -103,7 +82,7 @@ def form_refused(form) -> None:
 
 @bp.route("/<slug>/")
 def season_rounds(slug: str):
-    season = load_season(slug)
+    season = season_or_404(slug)
     rounds = list(db.session.scalars(select(Round).where(Round.season_id == season.id).order_by(Round.number)))
     counts: dict[int, Counter] = defaultdict(Counter)
     for round_id, status, n in db.session.execute(
@@ -303,7 +282,7 @@ def assignment_add(slug: str, number: int):
     if not form.validate_on_submit():
         form_refused(form)
         return redirect(target)
-    entry, juror = load_entry(season, form.entry.data), load_juror(form.juror.data)
+    entry, juror = get_or_404(db.session, Entry, form.entry.data, season_id=season.id), load_juror(form.juror.data)
     return perform(lambda: assignment_service.add_assignment(db.session, round=round, entry=entry, juror=juror,
                                                              actor=current_user, now=utcnow()),
                    _("Эксперт назначен на заявку № %(id)d.", id=entry.id), target)
@@ -312,7 +291,7 @@ def assignment_add(slug: str, number: int):
 @bp.post(ROUND + "/assignments/<int:assignment_id>/remove")
 def assignment_remove(slug: str, number: int, assignment_id: int):
     _season, round = load_round(slug, number)
-    item = load_assignment(round, assignment_id)
+    item = get_or_404(db.session, Assignment, assignment_id, round_id=round.id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return perform(lambda: assignment_service.remove_assignment(db.session, assignment=item, actor=current_user,
@@ -323,7 +302,7 @@ def assignment_remove(slug: str, number: int, assignment_id: int):
 @bp.post(ROUND + "/assignments/<int:assignment_id>/move")
 def assignment_move(slug: str, number: int, assignment_id: int):
     _season, round = load_round(slug, number)
-    item = load_assignment(round, assignment_id)
+    item = get_or_404(db.session, Assignment, assignment_id, round_id=round.id)
     form = MoveForm()
     form.juror.choices = options([(u.id, u.email) for u in all_jurors()])
     target = url_for("judging.assignments", slug=slug, number=number)
@@ -409,7 +388,7 @@ def advance(slug: str, number: int):
 @bp.route(ROUND + "/rankings/<int:entry_id>")
 def entry_detail(slug: str, number: int, entry_id: int):
     season, round = load_round(slug, number)
-    entry = load_entry(season, entry_id)
+    entry = get_or_404(db.session, Entry, entry_id, season_id=season.id)
     results = results_service.compute_results(db.session, round=round)
     row = results.row(entry.id)
     if row is None:
@@ -437,7 +416,7 @@ def entry_target(slug: str, number: int, entry_id: int) -> str:
 @bp.post(ROUND + "/rankings/<int:entry_id>/extra-juror")
 def extra_juror(slug: str, number: int, entry_id: int):
     season, round = load_round(slug, number)
-    entry = load_entry(season, entry_id)
+    entry = get_or_404(db.session, Entry, entry_id, season_id=season.id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     target = entry_target(slug, number, entry_id)
@@ -462,7 +441,7 @@ def extra_juror(slug: str, number: int, entry_id: int):
 @bp.post(ROUND + "/rankings/<int:entry_id>/discussion")
 def open_discussion(slug: str, number: int, entry_id: int):
     season, round = load_round(slug, number)
-    entry = load_entry(season, entry_id)
+    entry = get_or_404(db.session, Entry, entry_id, season_id=season.id)
     form = DiscussionForm()
     target = entry_target(slug, number, entry_id)
     if not form.validate_on_submit():
@@ -476,7 +455,7 @@ def open_discussion(slug: str, number: int, entry_id: int):
 @bp.post(ROUND + "/rankings/<int:entry_id>/decision")
 def decide(slug: str, number: int, entry_id: int):
     season, round = load_round(slug, number)
-    entry = load_entry(season, entry_id)
+    entry = get_or_404(db.session, Entry, entry_id, season_id=season.id)
     form = DecisionForm()
     target = entry_target(slug, number, entry_id)
     if not form.validate_on_submit():
@@ -490,7 +469,7 @@ def decide(slug: str, number: int, entry_id: int):
 @bp.post(ROUND + "/rankings/<int:entry_id>/chair")
 def chair_position(slug: str, number: int, entry_id: int):
     season, round = load_round(slug, number)
-    entry = load_entry(season, entry_id)
+    entry = get_or_404(db.session, Entry, entry_id, season_id=season.id)
     form = ChairForm()
     target = entry_target(slug, number, entry_id)
     if not form.validate_on_submit():
