@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psutil
+import psycopg
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,35 @@ COMPLETE_FIELDS = {
 
 PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
              b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+PG_ADMIN = os.environ.get("PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pg_database_url(name: str) -> str:
+    """The SQLAlchemy URL of the benchmark database `name` on the PG_URL server."""
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
+def recreate_pg_database(name: str, *, drop_only: bool = False) -> None:
+    """Drop the benchmark database `name` (sessions and all) and, unless `drop_only`, create it empty."""
+    with psycopg.connect(PG_ADMIN, connect_timeout=5, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_runs(tmp: Path, pg_name: str) -> dict[str, str]:
+    """Where a workload runs side by side: a fresh SQLite file under `tmp`, and a fresh PostgreSQL database `pg_name`
+    when a server answers (drop it afterwards with `recreate_pg_database(pg_name, drop_only=True)`)."""
+    (tmp / "sqlite").mkdir()
+    runs = {"SQLite": f"sqlite:///{tmp / 'sqlite' / 'portal.db'}"}
+    try:
+        recreate_pg_database(pg_name)
+    except psycopg.Error:
+        return runs
+    runs["PostgreSQL"] = pg_database_url(pg_name)
+    return runs
 
 
 class Skip(Exception):

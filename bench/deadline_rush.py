@@ -10,7 +10,6 @@ The server's decision time is invisible to the client, so a request is judged by
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
 import tempfile
@@ -21,10 +20,9 @@ from pathlib import Path
 import psycopg
 import requests
 
-from bench.common import (COMPLETE_FIELDS, Gunicorn, Skip, app_settings, fig, make_app, make_applicants, make_season,
-                          migrate, percentile, process_env, utc)
+from bench.common import (COMPLETE_FIELDS, PG_ADMIN, Gunicorn, Skip, app_settings, fig, make_app, make_applicants,
+                          make_season, migrate, percentile, pg_database_url, process_env, recreate_pg_database, utc)
 
-ADMIN_URL = os.environ.get("PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "portal_bench"
 APPLICANTS = 500
 WINDOW = 60.0  # seconds over which the requests are spread
@@ -45,17 +43,6 @@ def schedule(rng: random.Random) -> list[float]:
     times += [rng.uniform(DEADLINE - BURST_SPAN, DEADLINE) for _ in range(BURST)]
     times += [rng.uniform(DEADLINE, WINDOW) for _ in range(after)]
     return sorted(times)
-
-
-def database_url() -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
-
-
-def recreate_database(drop_only: bool = False) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
 def prepare(app) -> tuple[int, list[dict]]:
@@ -190,14 +177,14 @@ def verify(app, season_id: int, prepared: list[dict], results: list[dict], close
 
 def run() -> dict:
     try:
-        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
     except psycopg.Error as exc:
-        raise Skip(f"PostgreSQL does not answer at {ADMIN_URL}: {str(exc).strip().splitlines()[0][:120]}")
+        raise Skip(f"PostgreSQL does not answer at {PG_ADMIN}: {str(exc).strip().splitlines()[0][:120]}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-rush-"))
     app = None
     try:
-        recreate_database()
-        settings = app_settings(tmp, database_url())
+        recreate_pg_database(DB_NAME)
+        settings = app_settings(tmp, pg_database_url(DB_NAME))
         env = process_env(settings)
         migrate(env)
         app = make_app(settings)
@@ -225,7 +212,7 @@ def run() -> dict:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        recreate_database(drop_only=True)
+        recreate_pg_database(DB_NAME, drop_only=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

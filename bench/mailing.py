@@ -15,14 +15,15 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bench.common import app_settings, fig, make_app, make_closed_season, migrate, process_env
-from bench.publish_results import _drop_pg, _pg_url
+from bench.common import (app_settings, database_runs, fig, make_app, make_closed_season, migrate, process_env,
+                          recreate_pg_database)
 from portal.extensions import db
 from portal.models import Entry, Nomination, OutboxMessage, Season, User
 from portal.services import outbox
 from portal.services.mailings import send_mailing
 
 APPLICANTS = 25_000
+PG_NAME = "bench_mailing"
 SUBJECT_RU, BODY_RU = "{имя}, напоминаем о сроке", "Здравствуйте, {имя}!\nВаши заявки: {заявки}.\nСрок: {срок}."
 SUBJECT_EN, BODY_EN = "{name}, a reminder", "Dear {name},\nYour entries: {entries}.\nDeadline: {deadline}."
 
@@ -94,11 +95,7 @@ def run() -> dict:
     figures, details = {}, {}
     tmp = Path(tempfile.mkdtemp(prefix="bench-mailing-"))
     try:
-        runs = {"SQLite": f"sqlite:///{tmp / 'sqlite' / 'portal.db'}"}
-        (tmp / "sqlite").mkdir()
-        pg = _pg_url()
-        if pg:
-            runs["PostgreSQL"] = pg
+        runs = database_runs(tmp, PG_NAME)
         for label, url in runs.items():
             outcome = measure(url, tmp / label)
             right = (outcome["rows"], outcome["english"], outcome["pending"], outcome["page_rows"]) == (
@@ -110,8 +107,8 @@ def run() -> dict:
             figures[f"outbox page: counts + first page ({label})"] = fig(round(outcome["page_seconds"] * 1000, 1),
                                                                          None, None, "ms")
             details[label] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in outcome.items()}
-        if pg:
-            _drop_pg()
+        if "PostgreSQL" in runs:
+            recreate_pg_database(PG_NAME, drop_only=True)
         return {"figures": figures, "details": details}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

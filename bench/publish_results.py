@@ -9,7 +9,6 @@ finalists decided without an award, one applicant in ten refusing publication, t
 """
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import tempfile
@@ -17,10 +16,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import func, insert, select
 
-from bench.common import app_settings, fig, make_app, make_closed_season, migrate, process_env
+from bench.common import (app_settings, database_runs, fig, make_app, make_closed_season, migrate, process_env,
+                          recreate_pg_database)
 from portal.extensions import db
 from portal.models import Award, Consent, Entry, LibraryItem, Nomination, OutboxMessage, Season, User
 from portal.services.results_publication import publish_results
@@ -33,7 +32,6 @@ NOMINATIONS = ("production", "education", "social", "public_service", "business"
 FINALISTS = 100  # per nomination
 SLOTS = [("winner", 1), ("winner", 2), ("winner", 3), ("prize", None), ("prize", None), ("laureate", None),
          ("laureate", None), ("laureate", None)]
-PG_ADMIN = os.environ.get("PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_NAME = "bench_publish_results"
 
 
@@ -126,30 +124,11 @@ def measure(database_url: str, tmp: Path) -> dict:
             db.engine.dispose()
 
 
-def _pg_url() -> str | None:
-    try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-    except psycopg.Error:
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{PG_NAME}"
-
-
-def _drop_pg() -> None:
-    with psycopg.connect(PG_ADMIN, connect_timeout=3, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-
-
 def run() -> dict:
     figures, details = {}, {}
     tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     try:
-        runs = {"SQLite": f"sqlite:///{tmp / 'sqlite' / 'portal.db'}"}
-        (tmp / "sqlite").mkdir()
-        pg = _pg_url()
-        if pg:
-            runs["PostgreSQL"] = pg
+        runs = database_runs(tmp, PG_NAME)
         for label, url in runs.items():
             outcome = measure(url, tmp / label)
             expected = (len(NOMINATIONS) * len(SLOTS), ENTRIES - len(NOMINATIONS) * len(SLOTS))
@@ -158,8 +137,8 @@ def run() -> dict:
             figures[f"publish 25,000 entries ({label})"] = fig(round(outcome["seconds"], 2), None, None, "s")
             figures[f"statuses, library, mails right ({label})"] = fig("yes" if right else "no", "yes", right)
             details[label] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in outcome.items()}
-        if pg:
-            _drop_pg()
+        if "PostgreSQL" in runs:
+            recreate_pg_database(PG_NAME, drop_only=True)
         return {"figures": figures, "details": details}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""Fixtures: `app`, `client`, `db`, `login_as`, `csrf`. The database is SQLite, or PostgreSQL with TEST_DB=postgres.
+"""Fixtures: `app`, `client`, `db`, `login_as`, `csrf`, `organizer`; the browser ones from tests/browser/fixtures.py.
+The database is SQLite, or PostgreSQL with TEST_DB=postgres.
 
 Each test worker gets its own database, built once by running the migrations (which also proves they work);
 every test then starts from empty tables (regions kept).
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from portal import create_app
 from portal.extensions import db as _db
 from portal.services.regions import sync_regions
+from tests.factories import make_user
 
 # The browser fixtures (live_server, browser, page, log_in, shot) serve browser tests in any folder.
 pytest_plugins = ("tests.browser.fixtures",)
@@ -145,3 +147,11 @@ def csrf(app, client):
     with client.session_transaction() as sess:
         sess["csrf_token"] = raw
     return token
+
+
+@pytest.fixture
+def organizer(db):
+    """An organizer, committed; «olga» finds her in the audit log's actor filter."""
+    user = make_user(email="olga@example.ru", role="organizer", full_name="Ольга Организатор")
+    db.session.commit()
+    return user

@@ -297,14 +297,7 @@ def retire_criterion(session: Session, *, criterion: Criterion, actor: User, now
     if len(rubric.active_criteria) == 1 and has_submitted_reviews(session, rubric):
         raise Conflict(_("Это последний действующий критерий, а по набору уже отправлены оценки: "
                          "вывести его нельзя."))
-    problem = _check_shares(_active_weights(rubric, drop=criterion))
-    if problem:
-        raise Conflict(problem)
-    criterion.retired = True
-    session.flush()
-    audit.record(session, actor=actor, action="criterion.retire", object_type="criterion", object_id=criterion.id,
-                 before={"retired": False}, after={"retired": True, "code": criterion.code}, now=now)
-    return criterion
+    return _set_retired(session, criterion, True, _active_weights(rubric, drop=criterion), actor=actor, now=now)
 
 
 def restore_criterion(session: Session, *, criterion: Criterion, actor: User, now: datetime) -> Criterion:
@@ -315,13 +308,20 @@ def restore_criterion(session: Session, *, criterion: Criterion, actor: User, no
     if scoring_started(session, rubric):
         raise Conflict(_("Эксперты уже выставляют оценки по этому набору критериев: вернуть критерий нельзя, "
                          "у уже выставленных оценок его не было бы."))
-    problem = _check_shares(_active_weights(rubric, restore=criterion))
+    return _set_retired(session, criterion, False, _active_weights(rubric, restore=criterion), actor=actor, now=now)
+
+
+def _set_retired(session: Session, criterion: Criterion, retired: bool, weights_after: list[tuple[str, float]], *,
+                 actor: User, now: datetime) -> Criterion:
+    """Retire or restore once the caller's rules allow it, provided the active weights after it keep their shares."""
+    problem = _check_shares(weights_after)
     if problem:
         raise Conflict(problem)
-    criterion.retired = False
+    criterion.retired = retired
     session.flush()
-    audit.record(session, actor=actor, action="criterion.restore", object_type="criterion", object_id=criterion.id,
-                 before={"retired": True}, after={"retired": False, "code": criterion.code}, now=now)
+    audit.record(session, actor=actor, action="criterion.retire" if retired else "criterion.restore",
+                 object_type="criterion", object_id=criterion.id, before={"retired": not retired},
+                 after={"retired": retired, "code": criterion.code}, now=now)
     return criterion
 
 

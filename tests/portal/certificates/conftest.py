@@ -40,13 +40,6 @@ def make_participant(user, season, *, status: EntryStatus = EntryStatus.NOT_AWAR
 
 
 @pytest.fixture
-def organizer(db):
-    user = make_user(email="org@example.ru", role="organizer", full_name="Ольга Организатор")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def season(db):
     """A season whose results were published yesterday."""
     season = make_season(slug=SLUG)

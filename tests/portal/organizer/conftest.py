@@ -1,19 +1,11 @@
-"""Fixtures shared by the organizer console tests: the organizer and a season."""
+"""Fixtures shared by the organizer console tests: a season (the organizer is the whole suite's, tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_season, make_user
+from tests.factories import make_season
 
 SLUG = "season-2026"
-
-
-@pytest.fixture
-def organizer(db):
-    """An organizer; «olga» finds her in the audit log's actor filter."""
-    user = make_user(email="olga@example.ru", role="organizer", full_name="Ольга Организатор")
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

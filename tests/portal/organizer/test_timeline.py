@@ -29,13 +29,6 @@ def season(db):
     return season
 
 
-@pytest.fixture
-def organizer(db):
-    user = make_user(email="org@example.ru", role="organizer", full_name="Ольга Организатор")
-    db.session.commit()
-    return user
-
-
 def bearer(db, user) -> dict:
     _row, secret = create_api_token(db.session, user=user, name="test", now=utcnow())
     db.session.commit()

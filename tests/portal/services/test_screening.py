@@ -16,11 +16,6 @@ def season(db):
     return make_season()
 
 
-@pytest.fixture
-def organizer(db):
-    return make_user(email="org@example.ru", role="organizer", full_name="Ольга Организатор")
-
-
 def submitted(season, n: int, *, locale: str = "ru", code: str = "production"):
     user = make_user(email=f"applicant{n}@example.ru", full_name=f"Анна Заявитель {n}")
     user.locale = locale

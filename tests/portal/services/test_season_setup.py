@@ -40,11 +40,6 @@ def events(db, action: str) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def organizer(db):
-    return make_user(role="organizer", email="org@example.ru")
-
-
-@pytest.fixture
 def season(db):
     return make_season(slug="season-2026", now=NOW)
 
