@@ -101,11 +101,12 @@ def test_a_season_from_set_up_to_the_winners_diploma(app, db, live_server, page,
     # 4. The pool and the automatic assignment.
     page.goto(f"{live_server}/organizer/judging/{SLUG}/rounds/1/pools")
     add = page.locator("form", has=page.get_by_role("button", name="Добавить", exact=True))
+    pool = page.locator("section", has=page.get_by_role("heading", name=NOMINATION))
     for juror in jurors:
         add.get_by_label("Номинация").select_option(label=NOMINATION)
         add.get_by_label("Эксперт").select_option(label=f"{juror.full_name} ({juror.email})")
         add.get_by_role("button", name="Добавить", exact=True).click()
-    pool = page.locator("section", has=page.get_by_role("heading", name=NOMINATION))
+        expect(pool.get_by_text(juror.full_name)).to_be_visible()  # the reloaded page, before the next juror
     for juror in jurors:
         expect(pool.get_by_text(juror.full_name)).to_be_visible()
     page.get_by_role("link", name="Автоматическое распределение").click()
