@@ -17,6 +17,7 @@ from portal.models import Season, User
 from portal.services import audit
 from portal.services.errors import Conflict, ValidationFailed
 from portal.timefmt import format_moment
+from reviewers.services.rubric_editor import parse_number
 from reviewers.models import AdvanceRule, Assignment, PoolMember, RevealReviews, Review, Round, Rubric
 
 MAX_REVIEWERS = 15
@@ -57,15 +58,6 @@ def _int(value) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def _float(value) -> float | None:
-    if isinstance(value, bool) or value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _clean(session: Session, season: Season, data: dict, round: Round | None) -> dict:
     """Every field checked; raises ValidationFailed with all the problems at once."""
     errors: dict[str, str] = {}
@@ -96,7 +88,7 @@ def _clean(session: Session, season: Season, data: dict, round: Round | None) ->
     if clean["reveal_reviews"] not in {r.value for r in RevealReviews}:
         errors["reveal_reviews"] = _("Неизвестный режим.")
     clean["advance_rule"] = rule = data.get("advance_rule")
-    value = _float(data.get("advance_value"))
+    value = parse_number(data.get("advance_value"))
     if rule == AdvanceRule.TOP_PERCENT.value:
         if value is None or not 0 < value <= 100:
             errors["advance_value"] = _("Доля проходящих дальше — больше 0 и не больше 100 процентов.")
@@ -106,12 +98,14 @@ def _clean(session: Session, season: Season, data: dict, round: Round | None) ->
     else:
         errors["advance_rule"] = _("Неизвестное правило.")
     clean["advance_value"] = value
-    threshold = _float(data.get("disagreement_threshold"))
+    threshold = parse_number(data.get("disagreement_threshold"))
     if threshold is None or not 0 < threshold <= 100:
         errors["disagreement_threshold"] = _("Порог расхождения — больше 0 и не больше 100 баллов.")
     clean["disagreement_threshold"] = threshold
     tie_breaks = [_int(c) for c in (data.get("tie_break_criteria") or []) if c not in (None, "", 0, "0")]
-    unchanged = round is not None and tie_breaks == list(round.tie_break_criteria or [])
+    # An unchanged list is not checked again (a criterion retired since may stay in it), unless the rubric changes.
+    unchanged = (round is not None and tie_breaks == list(round.tie_break_criteria or [])
+                 and rubric is not None and rubric.id == round.rubric_id)
     if rubric is not None and "rubric_id" not in errors and not unchanged:
         active = {c.id: c for c in rubric.active_criteria}
         if any(c not in active for c in tie_breaks):

@@ -5,6 +5,7 @@ already given keep their meaning. Texts stay editable. Change criteria only thro
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 
@@ -146,13 +147,15 @@ def criterion_state(criterion: Criterion) -> dict:
             "retired": criterion.retired, "position": criterion.position}
 
 
-def _number(value) -> float | None:
+def parse_number(value) -> float | None:
+    """A finite number from a form or JSON value; None for anything else (blank, text, booleans, inf, nan)."""
     if isinstance(value, bool) or value is None or value == "":
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _on_scale(value: float, low: float, step: float) -> bool:
@@ -165,7 +168,7 @@ def check_bands(bands: list, low: float, high: float, step: float) -> tuple[list
     clean = []
     for n, band in enumerate(bands or [], start=1):
         band = band if isinstance(band, dict) else {}
-        b_min, b_max = _number(band.get("min")), _number(band.get("max"))
+        b_min, b_max = parse_number(band.get("min")), parse_number(band.get("max"))
         text = str(band.get("text") or "").strip()
         if b_min is None or b_max is None:
             return [], _("Строка %(n)d: укажите границы уровня числами.", n=n)
@@ -204,8 +207,8 @@ def _clean_criterion(data: dict, rubric: Rubric, criterion: Criterion | None) ->
             errors[field] = _("Не более %(n)d символов.", n=limit)
     if not clean["title_ru"]:
         errors["title_ru"] = _("Укажите название критерия.")
-    low, high, step = (_number(data.get(f)) for f in SCALE_FIELDS)
-    weight = _number(data.get("weight"))
+    low, high, step = (parse_number(data.get(f)) for f in SCALE_FIELDS)
+    weight = parse_number(data.get("weight"))
     for field, value in (("scale_min", low), ("scale_max", high), ("scale_step", step), ("weight", weight)):
         if value is None:
             errors[field] = _("Ожидается число.")

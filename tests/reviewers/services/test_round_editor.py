@@ -166,6 +166,21 @@ def test_update_changes_and_audits_only_what_changed(db, setup):
                            "tie_break_criteria": [rubric.criteria[3].id]}
 
 
+def test_switching_the_rubric_checks_the_kept_tie_breaks_against_the_new_one(db, setup):
+    season, organizer, rubric = setup
+    round = create(db, setup)
+    other = standard_rubric(db.session, season=season, actor=organizer, now=NOW)
+    with pytest.raises(ValidationFailed) as refused:
+        editor.update_round(db.session, round=round, actor=organizer, now=NOW,
+                            data=data(season, other, tie_break_criteria=list(round.tie_break_criteria)))
+    assert refused.value.fields == {"tie_break_criteria": "Для разрешения равенства выберите действующие критерии "
+                                                          "выбранного набора."}
+    assert (round.rubric_id, round.tie_break_criteria) == (rubric.id, [c.id for c in rubric.criteria[:2]])
+    editor.update_round(db.session, round=round, actor=organizer, now=NOW,
+                        data=data(season, other, tie_break_criteria=[other.criteria[1].id]))
+    assert (round.rubric_id, round.tie_break_criteria) == (other.id, [other.criteria[1].id])
+
+
 # --- what judging freezes ------------------------------------------------------------------------------------------
 
 @pytest.fixture

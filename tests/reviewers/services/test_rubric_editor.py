@@ -96,6 +96,8 @@ def test_add_criterion_stores_everything_with_bands_highest_first(db, setup):
     ({"title_ru": "  "}, "title_ru", "Укажите название критерия."),
     ({"title_en": "x" * 301}, "title_en", "Не более 300 символов."),
     ({"scale_min": "abc"}, "scale_min", "Ожидается число."),
+    ({"scale_max": "9" * 400}, "scale_max", "Ожидается число."),
+    ({"weight": "nan"}, "weight", "Ожидается число."),
     ({"scale_max": 1}, "scale_max", "Максимум шкалы должен быть больше минимума."),
     ({"scale_step": 0}, "scale_step", "Шаг должен быть больше нуля."),
     ({"scale_step": 4}, "scale_step", "Шаг должен укладываться в шкалу целое число раз: от 1 до 10."),
