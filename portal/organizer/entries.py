@@ -19,6 +19,7 @@ from portal.organizer import bp
 from portal.services import deadline_extensions, entry_queries
 from portal.services import screening
 from portal.services.errors import ServiceError
+from portal.services.ids import parse_id
 from portal.vocabularies import ENTRY_STATUSES, FILE_KINDS, ORGANISATION_KINDS
 from portal.views_util import season_or_404
 
@@ -110,8 +111,7 @@ def render_entries(season: Season, *, bulk: dict | None = None, status: int = 20
 
 def checked_ids(form) -> list[int]:
     """The ticked entry ids; a value that is not a number becomes 0, which no entry has (so it is reported)."""
-    return [int(v) if v.isdecimal() and len(v) <= entry_queries.MAX_ID_DIGITS else 0
-            for v in dict.fromkeys(form.getlist("entry_ids"))]
+    return [parse_id(v) or 0 for v in dict.fromkeys(form.getlist("entry_ids"))]
 
 
 def entry_history(entry_id: int) -> list[tuple[AuditEvent, str | None]]:

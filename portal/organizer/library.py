@@ -17,6 +17,7 @@ from portal.organizer.library_forms import ItemForm, UnpublishForm
 from portal.services import library as library_service
 from portal.services.awards import awards_by_entry
 from portal.services.errors import ServiceError, ValidationFailed
+from portal.services.ids import parse_id
 from portal.services.text_search import contains_caseless
 from portal.storage import backend_named
 from portal.template_helpers import locale_code
@@ -41,7 +42,7 @@ def extraction() -> dict:
 
 def chosen_file_ids(form) -> list[int]:
     """The ticked file ids; a value that is not a number becomes -1, which the service refuses as not in the entry."""
-    return [int(value) if value.isdecimal() else -1 for value in form.getlist("files")]
+    return [parse_id(value) or -1 for value in form.getlist("files")]
 
 
 def season_by_slug(slug: str | None) -> Season | None:

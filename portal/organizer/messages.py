@@ -15,6 +15,7 @@ from portal.organizer.messages_forms import MessageForm
 from portal.services import mailings as mailing_service
 from portal.services import outbox as outbox_service
 from portal.services.errors import ValidationFailed
+from portal.services.ids import parse_id
 from portal.services.seasons import seasons_query
 from portal.template_helpers import locale_code
 
@@ -145,13 +146,12 @@ def outbox_retry():
     """Queue failed messages again: the ticked ones, or every given-up one (of a mailing when one is given)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    mailing = request.form.get("mailing", "").strip()
-    mailing_id = int(mailing) if mailing.isdecimal() and len(mailing) <= 12 else None
+    mailing_id = parse_id(request.form.get("mailing"))
     if request.form.get("scope") == "given_up":
         count = outbox_service.retry_messages(db.session, mailing_id=mailing_id, address=request.form.get("q", ""),
                                               actor=current_user, now=utcnow(), max_attempts=max_attempts())
     else:
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdecimal() and len(v) <= 12][:500]
+        ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None][:500]
         if not ids:
             flash(_("Отметьте письма, которые нужно отправить повторно."), "warning")
             return retry_redirect(mailing_id)

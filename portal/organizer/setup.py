@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Nomination, Region, Season, Track, utcnow
 from portal.organizer import bp
 from portal.organizer.setup_forms import CopyForm, NominationForm, SeasonForm, TrackForm
-from portal.organizer.views import parse_local_input, to_local_input
+from portal.organizer.views import timeline_changes, to_local_input
 from portal.services import season_setup
 from portal.services import season_structure as structure_service
 from portal.services.errors import ServiceError
@@ -36,19 +36,6 @@ def require_csrf(form=None) -> None:
 def time_zones() -> list[str]:
     """The zones of Russia's regions, for the time zone field's suggestions."""
     return sorted(set(db.session.scalars(select(Region.time_zone))) | {DEFAULT_ZONE})
-
-
-def timeline_changes(form: SeasonForm, zone: str) -> dict:
-    """The timeline fields read in `zone`; a malformed value is passed on as text, which the service reports."""
-    changes: dict = {}
-    for name, raw in form.timeline_inputs().items():
-        try:
-            changes[name] = parse_local_input(raw, zone)
-        except ValueError:
-            changes[name] = raw
-    grace = (form.grace_minutes.data or "0").strip()
-    changes["grace_minutes"] = int(grace) if grace.isdecimal() else -1
-    return changes
 
 
 def entry_zone(form: SeasonForm, fallback: str) -> str:
@@ -82,7 +69,7 @@ def season_new():
     require_csrf(form)
     try:
         season = season_setup.create_season(db.session, data=form.settings(),
-                                            timeline=timeline_changes(form, entry_zone(form, DEFAULT_ZONE)),
+                                            timeline=timeline_changes(form.timeline_raw(), entry_zone(form, DEFAULT_ZONE)),
                                             actor=current_user, now=utcnow())
     except ServiceError as exc:
         db.session.rollback()
@@ -106,7 +93,7 @@ def season_settings(slug: str):
     require_csrf(form)
     try:
         season_setup.update_season(db.session, season=season, data=form.settings(),
-                                   timeline=timeline_changes(form, entry_zone(form, season.time_zone)),
+                                   timeline=timeline_changes(form.timeline_raw(), entry_zone(form, season.time_zone)),
                                    actor=current_user, now=utcnow())
     except ServiceError as exc:
         db.session.rollback()

@@ -45,8 +45,9 @@ class SeasonForm(FlaskForm):
         """The values for `create_season` / `update_season` (strings: the service checks them)."""
         return {name: (self[name].data or "").strip() for name in SEASON_FIELDS}
 
-    def timeline_inputs(self) -> dict[str, str]:
-        return {name: (self[name].data or "").strip() for name in TIMELINE_FIELDS}
+    def timeline_raw(self) -> dict[str, str]:
+        """The timeline and the grace window as typed."""
+        return {name: self[name].data or "" for name in (*TIMELINE_FIELDS, "grace_minutes")}
 
 
 class TrackForm(FlaskForm):

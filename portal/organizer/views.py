@@ -1,6 +1,7 @@
 """Seasons overview and the timeline form."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,11 +12,12 @@ from sqlalchemy import func, select
 
 from portal.auth.forms import EmptyForm
 from portal.extensions import db
-from portal.models import Entry, Season, utcnow
+from portal.models import Entry, utcnow
 from portal.organizer import bp
 from portal.permissions import can_manage_seasons
 from portal.services import seasons as season_service
 from portal.services.errors import ServiceError
+from portal.views_util import season_or_404
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -44,17 +46,35 @@ def to_local_input(moment: datetime | None, tz_name: str) -> str:
 
 
 def parse_local_input(value: str, tz_name: str) -> datetime | None:
-    """A `datetime-local` value read in the season's zone, returned aware (UTC). Raises ValueError when malformed."""
+    """A `datetime-local` value read in the season's zone, returned aware (UTC). Raises ValueError when malformed or
+    out of range (the year 1 in Moscow is before the first UTC moment)."""
     if not value:
         return None
-    return datetime.strptime(value, LOCAL_INPUT_FORMAT).replace(tzinfo=ZoneInfo(tz_name)).astimezone(ZoneInfo("UTC"))
+    local = datetime.strptime(value, LOCAL_INPUT_FORMAT).replace(tzinfo=ZoneInfo(tz_name))
+    try:
+        return local.astimezone(ZoneInfo("UTC"))
+    except OverflowError as exc:
+        raise ValueError(value) from exc
+
+
+def timeline_changes(raw: Mapping[str, str], zone: str) -> dict:
+    """The timeline and the grace window as typed (dates in `zone`), as the season service takes them; a malformed
+    value is passed on as text, which the service reports on its field."""
+    changes: dict = {}
+    for name in season_service.TIMELINE_FIELDS:
+        text = (raw.get(name) or "").strip()
+        try:
+            changes[name] = parse_local_input(text, zone)
+        except ValueError:
+            changes[name] = text
+    grace = (raw.get("grace_minutes") or "0").strip()
+    changes["grace_minutes"] = int(grace) if grace.isdecimal() else -1
+    return changes
 
 
 @bp.route("/seasons/<slug>/timeline", methods=["GET", "POST"])
 def timeline(slug: str):
-    season = db.session.scalar(select(Season).where(Season.slug == slug))
-    if season is None:
-        abort(404)
+    season = season_or_404(slug)
     values = {f: to_local_input(getattr(season, f), season.time_zone) for f in season_service.TIMELINE_FIELDS}
     values["grace_minutes"] = str(season.grace_minutes)
     errors, status = {}, 200
@@ -62,25 +82,16 @@ def timeline(slug: str):
         if not EmptyForm().validate_on_submit():
             abort(400)
         values = {f: request.form.get(f, "").strip() for f in values}
-        changes = {}
-        for field in season_service.TIMELINE_FIELDS:
-            try:
-                changes[field] = parse_local_input(values[field], season.time_zone)
-            except ValueError:
-                errors[field] = _("Укажите дату и время.")
-        grace = values["grace_minutes"] or "0"
-        changes["grace_minutes"] = int(grace) if grace.isdigit() else -1
-        if not errors:
-            try:
-                season_service.update_timeline(db.session, season=season, user=current_user, changes=changes,
-                                               now=utcnow())
-            except ServiceError as exc:
-                db.session.rollback()
-                errors = exc.extra.get("fields", {})
-            else:
-                db.session.commit()
-                flash(_("Сроки сезона сохранены."), "success")
-                return redirect(url_for("organizer.timeline", slug=slug))
+        try:
+            season_service.update_timeline(db.session, season=season, user=current_user,
+                                           changes=timeline_changes(values, season.time_zone), now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            errors = exc.extra.get("fields", {})
+        else:
+            db.session.commit()
+            flash(_("Сроки сезона сохранены."), "success")
+            return redirect(url_for("organizer.timeline", slug=slug))
         status = 422
     return render_template("organizer/timeline.html", season=season, values=values, errors=errors,
                            fields=season_service.TIMELINE_FIELDS, form=EmptyForm()), status

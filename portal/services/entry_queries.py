@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import DeadlineExtension, Entry, EntryFile, EntryStatus, Organisation, Season, User
+from portal.services.ids import parse_id
 from portal.services.text_search import contains_caseless
 
 DEFAULT_STATUS = ""  # every status except drafts
@@ -20,7 +21,6 @@ HAS_FILES = ("yes", "no")
 # organisation's entry, an individual's.
 FLAGS = ("extension", "organisation", "individual")
 SORTS = ("-submitted", "submitted", "id", "-id", "title", "applicant")
-MAX_ID_DIGITS = 9  # a longer number is no entry id (and would overflow an integer column)
 MAX_SEARCH = 200
 
 
@@ -151,7 +151,7 @@ def status_matches(status: str, value: str) -> bool:
 def entry_number(text: str) -> int | None:
     """The entry id in a search such as "123", "№ 123" or "#123", else None."""
     digits = text.lstrip("№# ").strip()
-    return int(digits) if digits.isdecimal() and len(digits) <= MAX_ID_DIGITS else None
+    return parse_id(digits)
 
 
 def text_condition(text: str):

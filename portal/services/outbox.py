@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.models import OutboxMessage, User
 from portal.services import audit
 from portal.services.mail import PENDING_FLAG
+from portal.services.ids import parse_id
 
 PER_PAGE = 50
 SEARCH_MAX = 254
@@ -95,7 +96,7 @@ def parse_outbox_filter(args: Mapping[str, str]) -> tuple[OutboxFilter, dict[str
               "mailing": (args.get("mailing") or "").strip()}
     if values["state"] not in STATES:
         values["state"] = ""
-    if not values["mailing"].isdecimal() or len(values["mailing"]) > 12:
+    if parse_id(values["mailing"]) is None:
         values["mailing"] = ""
     return OutboxFilter(state=values["state"], address=values["q"].lower(),
                         mailing_id=int(values["mailing"]) if values["mailing"] else None), values
@@ -149,7 +150,7 @@ def outbox_page(session: Session, *, filters: OutboxFilter, max_attempts: int, a
 
 def cursor(raw: str | None) -> int | None:
     """A page cursor from a request argument (an id), None when absent or malformed."""
-    return int(raw) if raw and raw.isdecimal() and len(raw) <= 12 else None
+    return parse_id(raw)
 
 
 # --- retrying ---------------------------------------------------------------------------------------------------------

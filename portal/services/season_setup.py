@@ -31,6 +31,8 @@ YEARS = (2000, 2100)
 
 Shift = Callable[[datetime], datetime]
 
+MAX_PER_ORGANISATION = 10_000  # entries one organisation may send to a season (an integer column besides)
+
 
 def valid_time_zone(name: str) -> bool:
     """True for an IANA zone name that this machine knows (e.g. Europe/Moscow, Asia/Vladivostok)."""
@@ -78,8 +80,9 @@ def _check_settings(session: Session, data: dict, *, season: Season | None) -> t
     for name in ("description_ru", "description_en"):
         clean[name] = clean_text(data.get(name), required=False, limit=MAX_TEXT, errors=errors, name=name)
     clean["max_entries_per_organisation"] = clean_integer(
-        data.get("max_entries_per_organisation"), low=1, high=None, errors=errors, name="max_entries_per_organisation",
-        message=_("Целое число не меньше 1, или оставьте поле пустым."))
+        data.get("max_entries_per_organisation"), low=1, high=MAX_PER_ORGANISATION, errors=errors,
+        name="max_entries_per_organisation",
+        message=_("Целое число от 1 до %(n)s, или оставьте поле пустым.", n="10 000"))
     return clean, errors
 
 

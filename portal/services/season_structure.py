@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.models import Entry, Nomination, Season, Track, User
 from portal.services import audit
 from portal.services.errors import Conflict, ValidationFailed
+from portal.services.ids import parse_id
 
 CODE_RE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*")
 TRACK_FIELDS = ("code", "title_ru", "title_en")
@@ -183,8 +184,7 @@ def _check_nomination(session: Session, data: dict, *, season: Season, nominatio
                                                   message=limit_message)
     if clean["max_entries_per_applicant"] is None and "max_entries_per_applicant" not in errors:
         errors["max_entries_per_applicant"] = limit_message
-    track_id = data.get("track_id")
-    track_id = int(track_id) if isinstance(track_id, int) or (isinstance(track_id, str) and track_id.isdecimal()) else None
+    track_id = parse_id(data.get("track_id"))
     if track_id is None or session.scalar(select(Track.id).where(Track.id == track_id,
                                                                  Track.season_id == season.id)) is None:
         errors["track_id"] = _("Выберите направление этого сезона.")

@@ -143,6 +143,7 @@ def test_grant_stores_audits_mails_and_redirects(client, db, login_as, csrf, org
 
 @pytest.mark.parametrize("until, reason, field_message", [
     ("2026-13-45T99:99", REASON, "Укажите дату и время в формате ДД.ММ.ГГГГ ЧЧ:ММ."),
+    ("0001-01-01T01:00", REASON, "Укажите дату и время в формате ДД.ММ.ГГГГ ЧЧ:ММ."),
     ("", REASON, "Укажите новый срок."),
     (None, "нет", "Укажите причину: от 5 до 1000 символов."),
 ])

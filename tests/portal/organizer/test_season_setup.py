@@ -193,6 +193,13 @@ def test_a_malformed_date_and_grace_are_reported_next_to_their_fields(client, db
     assert 'value="1 марта"' in text(response) and 'value="много"' in text(response)
 
 
+def test_a_date_before_the_first_utc_moment_is_reported_not_a_500(client, db, csrf, login_as, organizer):
+    login_as(organizer)
+    response = client.post("/organizer/seasons/new", data=season_form(csrf, submissions_open_at="0001-01-01T01:00"))
+    assert response.status_code == 422
+    assert field_error(response, "submissions_open_at") == ["Укажите дату и время."]
+
+
 def test_organizer_edits_the_settings(client, db, csrf, login_as, organizer, season):
     login_as(organizer)
     page = client.get(f"{BASE}/settings")
@@ -220,7 +227,7 @@ def test_refused_settings_are_422_and_nothing_changes(client, db, csrf, login_as
     assert response.status_code == 422
     assert field_error(response, "title_ru") == ["Обязательное поле."]
     assert field_error(response, "max_entries_per_organisation") == [
-        "Целое число не меньше 1, или оставьте поле пустым."]
+        "Целое число от 1 до 10 000, или оставьте поле пустым."]
     assert stored(db).title_ru == "Конкурс season-2026"
     assert db.session.scalars(select(AuditEvent)).all() == []
 

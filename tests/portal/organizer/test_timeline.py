@@ -146,6 +146,7 @@ def test_review_end_results_and_grace_window_are_saved(client, db, csrf, login_a
     ({"review_ends_at": "2026-09-21T14:00"}, "review_ends_at", "Этот срок должен быть позже предыдущего."),
     ({"submissions_close_at": "20.12.2026 23:59"}, "submissions_close_at", "Укажите дату и время."),
     ({"submissions_close_at": "2026-12-20"}, "submissions_close_at", "Укажите дату и время."),
+    ({"submissions_open_at": "0001-01-01T01:00"}, "submissions_open_at", "Укажите дату и время."),
     ({"submissions_close_at": ""}, "submissions_close_at", "Обязательное поле."),
     ({"submissions_open_at": ""}, "submissions_open_at", "Обязательное поле."),
 ])
@@ -162,7 +163,7 @@ def test_a_bad_timeline_shows_the_error_next_to_the_field_and_changes_nothing(cl
     assert timeline_events(db) == []
 
 
-@pytest.mark.parametrize("grace", ["-5", "1441", "abc", "1.5"])
+@pytest.mark.parametrize("grace", ["-5", "1441", "abc", "1.5", "²"])
 def test_a_bad_grace_window_is_refused(client, db, csrf, login_as, organizer, season, grace):
     login_as(organizer)
     response = client.post("/organizer/seasons/season-2026/timeline",

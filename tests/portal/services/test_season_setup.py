@@ -97,9 +97,11 @@ def test_an_empty_organisation_limit_is_stored_as_none(db, organizer):
     ({"rules_url": "ftp://example.ru/rules.pdf"}, "rules_url", "Укажите адрес, начинающийся с http:// или https://."),
     ({"rules_url": "https://"}, "rules_url", "Укажите адрес, начинающийся с http:// или https://."),
     ({"max_entries_per_organisation": "0"}, "max_entries_per_organisation",
-     "Целое число не меньше 1, или оставьте поле пустым."),
+     "Целое число от 1 до 10 000, или оставьте поле пустым."),
     ({"max_entries_per_organisation": "два"}, "max_entries_per_organisation",
-     "Целое число не меньше 1, или оставьте поле пустым."),
+     "Целое число от 1 до 10 000, или оставьте поле пустым."),
+    ({"max_entries_per_organisation": "9" * 30}, "max_entries_per_organisation",
+     "Целое число от 1 до 10 000, или оставьте поле пустым."),
 ])
 def test_create_season_refuses_bad_settings_with_a_message_per_field(db, organizer, season, changes, field, message):
     with pytest.raises(ValidationFailed) as refused:
