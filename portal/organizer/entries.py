@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -28,15 +27,6 @@ HISTORY_LIMIT = 200
 MAX_BULK = 500
 DECISIONS = {"eligible": True, "ineligible": False}
 FILTER_ARGS = ("nomination", "region", "status", "files", "flag", "from", "to", "q", "sort")
-# What the history calls the audit actions on an entry; a status change ("entry.<status>") shows its two statuses.
-ACTION_LABELS = {
-    "entry.create": _l("Заявка создана"),
-    "entry.update": _l("Изменены поля"),
-    "file.upload": _l("Загружен файл"),
-    "file.delete": _l("Удалён файл"),
-    "entry.award": _l("Награда"),
-    "discussion.post": _l("Обсуждение экспертов"),
-}
 
 
 # --- helpers --------------------------------------------------------------------------------------------------------
@@ -138,7 +128,6 @@ def render_entry(entry: Entry, *, values: dict | None = None, errors: dict | Non
     history = entry_history(entry.id)
     decision = next(((e, name) for e, name in history if e.action in ("entry.eligible", "entry.ineligible")), None)
     return render_template("organizer/entry.html", entry=entry, sections=SECTIONS, history=history,
-                           action_labels=ACTION_LABELS,
                            decision=decision, values=values or {"decision": "", "reason": ""}, errors=errors or {},
                            statuses=ENTRY_STATUSES, file_kinds=FILE_KINDS, organisation_kinds=ORGANISATION_KINDS,
                            refusal=screening.screening_refusal(entry), form=EmptyForm(),

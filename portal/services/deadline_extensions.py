@@ -27,7 +27,6 @@ MAX_EXTENSION = timedelta(days=30)
 # A draft may be finished and submitted; a submitted entry may be returned to draft by its applicant (`reopen_entry`
 # allows it while the entry is open) and submitted again.
 EXTENDABLE_STATUSES = (EntryStatus.DRAFT.value, EntryStatus.SUBMITTED.value)
-# What the entry's history calls the audit actions written here.
 LOAD = object()  # `extension=LOAD`: fetch the entry's extension from the database
 
 

@@ -276,8 +276,10 @@ def test_the_entry_page_shows_everything_staff_need(client, login_as, organizer,
     assert f'href="/my/entries/{first.id}/files/{file.id}"' in html
     assert 'data-consent="processing"' in html and 'data-consent="publication"' in html
     assert "ИНН 7707083893" in html
-    events = re.findall(r'<tr data-event="([^"]+)"', html)
-    assert events == ["entry.submitted", "file.upload", "entry.update", "entry.create"]
+    events = re.findall(r'<tr data-event="([^"]+)">(?:(?!</tr>).)*?<td class="small">([^<]*)\n\s*<div><code', html,
+                        re.S)
+    assert events == [("entry.submitted", "Заявка подана"), ("file.upload", "Загрузка файла"),
+                      ("entry.update", "Изменение заявки"), ("entry.create", "Создание заявки")]
     download = client.get(f"/my/entries/{first.id}/files/{file.id}")
     assert download.status_code == 200
     download.close()

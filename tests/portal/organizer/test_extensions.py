@@ -3,6 +3,8 @@ grant/change/revoke with refusals that keep what was typed (422), the season's l
 role gate with another applicant's data that must not leak."""
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 from html import escape
 
@@ -138,6 +140,8 @@ def test_grant_stores_audits_mails_and_redirects(client, db, login_as, csrf, org
     assert "до " + format_moment(row.until, MSK) in page
     assert f'value="{typed}"' in page  # the change form starts from the current deadline
     assert "Изменить срок" in page and "Отменить продление" in page
+    assert re.search(r'<tr data-event="entry.extension_grant">(?:(?!</tr>).)*?<td class="small">Срок подачи продлён\n',
+                     page, re.S)
     assert "Срок подачи заявки № %d продлён. Заявителю отправлено письмо." % entries["draft"].id in page
 
 
