@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import Region, utcnow
 from portal.services.entry_exports import CSV_MIMETYPE
 from portal.services.errors import ServiceError
-from portal.views_util import apply_field_errors, perform, safe_next_url
+from portal.views_util import apply_field_errors, get_or_404, perform, safe_next_url
 from reviewers.judging import bp
 from reviewers.judging.forms import AffiliationForm, options
 from reviewers.judging.jurors_forms import ImportConfirmForm, ImportUploadForm, JurorInviteForm, JurorStateForm
@@ -88,16 +88,9 @@ def juror_invite():
     return redirect(_list_url())
 
 
-def load_invitation(invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
-    return invitation
-
-
 @bp.post("/jurors/invitations/<int:invitation_id>/resend")
 def invitation_resend(invitation_id: int):
-    invitation = load_invitation(invitation_id)
+    invitation = get_or_404(db.session, Invitation, invitation_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return perform(lambda: invitations.resend_invitation(db.session, invitation=invitation, actor=current_user,
@@ -108,7 +101,7 @@ def invitation_resend(invitation_id: int):
 
 @bp.post("/jurors/invitations/<int:invitation_id>/revoke")
 def invitation_revoke(invitation_id: int):
-    invitation = load_invitation(invitation_id)
+    invitation = get_or_404(db.session, Invitation, invitation_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return perform(lambda: invitations.revoke_invitation(db.session, invitation=invitation, actor=current_user,
@@ -149,8 +142,8 @@ def render_import(form: ImportUploadForm, *, report=None, confirm: ImportConfirm
 def run_import(data: bytes, name: str, *, dry_run: bool, form: ImportUploadForm):
     """Check or import the file and show the report; a file that cannot be read is refused next to the field."""
     try:
-        report = jurors_service.bulk_invite_from_csv(db.session, data=data, actor=current_user, now=utcnow(),
-                                                     accept_url_for=invitation_link, dry_run=dry_run)
+        report = juror_import.bulk_invite_from_csv(db.session, data=data, actor=current_user, now=utcnow(),
+                                                   accept_url_for=invitation_link, dry_run=dry_run)
     except ServiceError as exc:
         db.session.rollback()
         apply_field_errors(form, exc)

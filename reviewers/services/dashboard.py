@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Entry, EntryStatus, Nomination, Region, Season, User
 from reviewers.models import Assignment, AssignmentStatus as A, Round
+from reviewers.services.juror_views import overdue_condition
 
 # Entries that reached the jury's office: everything but drafts and withdrawn entries.
 NOT_SUBMITTED = (EntryStatus.DRAFT.value, EntryStatus.WITHDRAWN.value)
@@ -92,9 +93,7 @@ def entry_breakdowns(session: Session, *, season: Season) -> tuple[list, list, l
 
 
 def _overdue(now: datetime):
-    due = func.coalesce(Assignment.due_at, Round.closes_at)
-    return func.sum(case((Assignment.status.in_((A.ASSIGNED.value, A.IN_PROGRESS.value)) & (due < now),
-                          1), else_=0))
+    return func.sum(case((overdue_condition(now), 1), else_=0))
 
 
 def round_figures(session: Session, *, season: Season, now: datetime) -> tuple[list[RoundFigures], Round | None]:

@@ -100,6 +100,8 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str], list[str]]]:
     text = decode(data)
     if not text.strip():
         _refuse(_("Файл пуст."))
+    if "\x00" in text:  # a spreadsheet or UTF-16 text, not a CSV (and PostgreSQL keeps no NUL in a text column)
+        _refuse(_("Это не CSV-файл: сохраните таблицу как «CSV UTF-8 (разделитель — точка с запятой)»."))
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = ";" if ";" in first_line or "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

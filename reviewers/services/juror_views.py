@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.models import Entry, EntryFile, Nomination, User
@@ -21,6 +21,7 @@ from portal.vocabularies import FILE_KINDS
 from reviewers.models import Assignment, AssignmentStatus as A, Criterion, RevealReviews, Review, Round
 from reviewers.permissions import can_open_assignment
 
+OPEN_STATUSES = (A.ASSIGNED.value, A.IN_PROGRESS.value)  # assigned and not yet submitted (nor recused)
 # What the review form of an assignment allows at a moment.
 OPEN, SUBMITTED, CLOSED, NOT_OPEN = "open", "submitted", "closed", "not_open"
 
@@ -66,9 +67,14 @@ def review_state(assignment: Assignment, now: datetime) -> str:
 
 
 def is_overdue(assignment: Assignment, now: datetime) -> bool:
-    """Past its due date and still not submitted."""
+    """Past its due date (the round's close when it has none) and still not submitted."""
     due = assignment.due_at or assignment.round.closes_at
-    return assignment.status in (A.ASSIGNED.value, A.IN_PROGRESS.value) and now >= due
+    return assignment.status in OPEN_STATUSES and now >= due
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """`is_overdue` in SQL, for a query that joins the assignment's round."""
+    return Assignment.status.in_(OPEN_STATUSES) & (func.coalesce(Assignment.due_at, Round.closes_at) <= now)
 
 
 @dataclass

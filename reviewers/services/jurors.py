@@ -19,14 +19,12 @@ from reviewers.models import (Affiliation, Assignment, AssignmentStatus, Invitat
                               Round)
 from reviewers.services import pools
 from reviewers.services.invitations import ACCEPTED, EXPIRED, INVITED, REVOKED, invitation_state
-from reviewers.services.juror_import import (MAX_ROWS, TEMPLATE_HEADER, ImportReport, LineResult,  # noqa: F401
-                                             bulk_invite_from_csv, template_csv)
+from reviewers.services.juror_views import OPEN_STATUSES
 
 DEACTIVATED = "deactivated"
 STATUSES = (INVITED, ACCEPTED, EXPIRED, REVOKED, DEACTIVATED)
 STATUS_TITLES = {INVITED: _l("приглашён"), ACCEPTED: _l("принял"), EXPIRED: _l("истекло"), REVOKED: _l("отозвано"),
                  DEACTIVATED: _l("деактивирован")}
-OPEN_STATUSES = (AssignmentStatus.ASSIGNED.value, AssignmentStatus.IN_PROGRESS.value)
 SEARCH_MAX = 100
 HISTORY_LIMIT = 100
 

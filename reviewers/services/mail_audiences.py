@@ -11,14 +11,14 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Season, User
 from portal.services.mailings import Audience, Recipient
-from reviewers.models import Assignment, AssignmentStatus, PoolMember, Round
+from reviewers.models import Assignment, PoolMember, Round
+from reviewers.services.juror_views import overdue_condition
 
-OPEN_STATUSES = (AssignmentStatus.ASSIGNED.value, AssignmentStatus.IN_PROGRESS.value)
 
 
 def active_users(session: Session, ids) -> list[User]:
@@ -54,12 +54,9 @@ def round_jurors(session: Session, season: Season, params: Mapping[str, str], no
 def overdue_jurors(session: Session, season: Season, params: Mapping[str, str], now: datetime) -> list[Recipient]:
     """Jurors of the round with at least one overdue assignment at `now`, with their count of them."""
     round = season_round(session, season, params)
-    late = Assignment.due_at <= now
-    if round.closes_at <= now:
-        late = or_(late, Assignment.due_at.is_(None))
     overdue = Counter(dict(session.execute(
-        select(Assignment.juror_id, func.count()).where(Assignment.round_id == round.id,
-                                                        Assignment.status.in_(OPEN_STATUSES), late)
+        select(Assignment.juror_id, func.count()).join(Round, Round.id == Assignment.round_id)
+        .where(Assignment.round_id == round.id, overdue_condition(now))
         .group_by(Assignment.juror_id)).all()))
     if not overdue:
         return []

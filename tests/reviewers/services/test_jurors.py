@@ -140,6 +140,10 @@ def test_a_dry_run_checks_without_writing(db, organizer):
                                  "email;full_name;position;workplace;inn;region (обязательны email и full_name)."),
     (HEADER.encode() + b"\r\n", "В файле нет строк с экспертами: только заголовок."),
     (b"\xff\xfe\x00e\x00m\x98", "Не удалось прочитать файл: сохраните его как CSV в кодировке UTF-8."),
+    (csv_text(GOOD[0]).encode().replace(b"@", b"\x00@"),
+     "Это не CSV-файл: сохраните таблицу как «CSV UTF-8 (разделитель — точка с запятой)»."),
+    ("email;full_name\r\na@example.ru;Анна\x00\r\n".encode("utf-16-le"),
+     "Это не CSV-файл: сохраните таблицу как «CSV UTF-8 (разделитель — точка с запятой)»."),
     ("email;full_name;email\r\na@example.ru;А;b@example.ru\r\n".encode(),
      "Первая строка файла — заголовок со столбцами email;full_name;position;workplace;inn;region (обязательны email "
      "и full_name)."),

@@ -11,6 +11,8 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.services.errors import ValidationFailed
 from portal.services.mailings import audiences, preview_mailing, send_mailing
+from reviewers.services.dashboard import juror_figures
+from reviewers.services.juror_views import is_overdue
 from reviewers.services.mail_audiences import JUROR_AUDIENCES
 from reviewers.services.pools import add_to_pool
 from reviewers.services.reviewing import recuse
@@ -91,6 +93,20 @@ def test_after_the_close_every_unsubmitted_assignment_without_a_date_is_overdue(
         ("juror1@example.ru", "3"), ("juror2@example.ru", "1")]
     assert emails(world, "jurors_overdue", {"round": str(world.round.id)}) == ["juror1@example.ru",
                                                                              "juror2@example.ru"]
+
+
+def test_the_mail_group_the_dashboard_and_the_jurors_page_agree_at_the_due_moment(world):
+    """One rule (juror_views.is_overdue): due at 18:00 means overdue at 18:00 exactly, everywhere."""
+    j4 = world.jurors[3]
+    item = assign(world, world.entries["education"][0], j4)
+    item.round, item.due_at = world.second, world.now + timedelta(hours=2)
+    db.session.flush()
+    for moment, late in ((item.due_at - timedelta(seconds=1), False), (item.due_at, True)):
+        assert is_overdue(item, moment) is late
+        assert emails(world, "jurors_overdue", {"round": str(world.second.id)}, now=moment) == (
+            ["juror4@example.ru"] if late else [])
+        figures = {row["id"]: row["overdue"] for row in juror_figures(db.session, round=world.second, now=moment)}
+        assert figures == {j4.id: int(late)}
 
 
 def test_overdue_count_and_round_fill_the_message(world):
