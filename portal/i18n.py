@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -23,6 +24,16 @@ def select_locale() -> str:
     if request.path.startswith(API_PREFIX):  # API clients say what they read in Accept-Language; pages stay Russian
         return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def locale_code() -> str:
+    """The language in force ("ru" or "en")."""
+    return str(get_locale() or "ru")
+
+
+def local_decimal(text: str) -> str:
+    """A number's text with the decimal mark of the language in force: 66,7 in Russian, 66.7 in English."""
+    return text if locale_code() == "en" else text.replace(".", ",")
 
 
 def select_timezone() -> str:

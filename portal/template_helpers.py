@@ -4,21 +4,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, has_request_context
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import vocabularies
+from portal.i18n import locale_code
 from portal.models import Season, utcnow
 from portal.permissions import can_manage_seasons
 from portal.services.audit_queries import action_label
 from portal.timefmt import format_day, format_moment
 
 COUNTDOWN_DAYS = 7
-
-
-def locale_code() -> str:
-    return str(get_locale() or "ru")
 
 
 def deadline_info(season: Season, region=None) -> dict:

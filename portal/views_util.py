@@ -12,16 +12,17 @@ from portal.services.errors import ServiceError
 
 
 def apply_field_errors(form, exc: ServiceError) -> None:
-    """Show a service's field errors next to the form's fields; the rest at the top of the form."""
-    fields = exc.extra.get("fields") or {}
-    placed = False
-    for name, message in fields.items():
+    """Show a service's field errors next to the form's fields. At the top of the form: the refusal's own message when
+    none of them has a field here, else the messages of the fields the form lacks."""
+    placed, elsewhere = False, []
+    for name, message in (exc.extra.get("fields") or {}).items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
             placed = True
-    if not placed or not fields:
-        form.form_errors.append(exc.message)
+        else:
+            elsewhere.append(message)
+    form.form_errors.extend(elsewhere if placed else [exc.message])
 
 
 def safe_next_url(target: str | None) -> str | None:

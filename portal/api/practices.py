@@ -16,7 +16,7 @@ from portal.services.errors import BadRequest, NotFound
 from portal.services.library_queries import (facet_labels, published_item, query_from_args, results_published,
                                              search_library, season_results, similar_items)
 from portal.services.seasons import seasons_query
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from search.query import MAX_PER_PAGE, SORTS, Query
 
 MAX_PAGE = 10_000  # as far as `query_from_args` pages

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from portal.extensions import db
 from portal.models import Entry, Region
 from portal.services.deadline_extensions import entry_deadline, entry_upload_deadline, extension_of
-from portal.template_helpers import COUNTDOWN_DAYS, locale_code
+from portal.i18n import locale_code
+from portal.template_helpers import COUNTDOWN_DAYS
 from portal.timefmt import format_moment
 
 
@@ -17,8 +18,8 @@ def entry_deadline_info(entry: Entry, region: Region | None, now: datetime) -> d
     season = entry.season
     locale = locale_code()
     extension = extension_of(db.session, entry)
-    deadline = entry_deadline(entry, now, extension=extension)
-    upload_until = entry_upload_deadline(entry, now, extension=extension)
+    deadline = entry_deadline(entry, extension=extension)
+    upload_until = entry_upload_deadline(entry, extension=extension)
     started = now >= season.submissions_open_at
     info = {
         "extended": deadline > season.submissions_close_at,

@@ -10,7 +10,7 @@ from portal.models import AuditEvent, utcnow
 from portal.organizer import bp
 from portal.permissions import can_administer_users
 from portal.services import audit_queries
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from portal.timefmt import MOSCOW
 
 # The organizer's page of an object type: candidate endpoints taking the object's id as their one argument (the first

@@ -17,7 +17,7 @@ from portal.views_util import season_or_404
 from portal.organizer.views import parse_local_input, to_local_input
 from portal.services import deadline_extensions as extensions
 from portal.services.errors import ServiceError
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from portal.timefmt import zone_label
 
 
@@ -99,4 +99,4 @@ def season_extensions(slug: str):
     season = season_or_404(slug)
     now = utcnow()
     rows = [(ext, extensions.extension_state(ext, now)) for ext in extensions.season_extensions(db.session, season)]
-    return render_template("organizer/extensions.html", season=season, rows=rows, now=now)
+    return render_template("organizer/extensions.html", season=season, rows=rows)

@@ -20,7 +20,7 @@ from portal.services.errors import ServiceError, ValidationFailed
 from portal.services.ids import parse_id
 from portal.services.text_search import contains_caseless
 from portal.storage import backend_named
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from portal.views_util import apply_field_errors, get_or_404, perform
 from portal.vocabularies import AUDIENCES, MENTORING_FORMS, title_in
 

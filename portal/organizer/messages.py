@@ -17,7 +17,7 @@ from portal.services import outbox as outbox_service
 from portal.services.errors import ValidationFailed
 from portal.services.ids import parse_id
 from portal.services.seasons import seasons_query
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 
 MAILINGS_PER_PAGE = 30
 

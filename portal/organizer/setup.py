@@ -19,7 +19,7 @@ from portal.services import season_setup
 from portal.services import season_structure as structure_service
 from portal.services.errors import ServiceError
 from portal.services.seasons import TIMELINE_FIELDS
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from portal.views_util import apply_field_errors, get_or_404, perform, season_or_404
 from portal.vocabularies import LIBRARY_NOMINATIONS
 

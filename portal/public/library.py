@@ -20,7 +20,7 @@ from portal.services.library_queries import (facet_counts, facet_labels, feed_it
                                              results_published, search_library, season_results, similar_items)
 from portal.services.regions import FEDERAL_DISTRICTS
 from portal.services.seasons import seasons_query
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from portal.timefmt import russian_plural
 from portal.views_util import public_url, safe_next_url
 from portal.vocabularies import title_in

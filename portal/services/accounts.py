@@ -5,13 +5,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.i18n import locale_code
 from portal.consents import CONSENT_VERSIONS
 from portal.models import ApiToken, Consent, ConsentKind, LoginAttempt, OutboxMessage, Role, User
 from portal.services import audit
@@ -123,7 +123,7 @@ def check_throttle(session: Session, *, email: str, ip: str, config: dict, now: 
     if by_email >= config["LOGIN_MAX_FAILURES"] or by_ip >= config.get("LOGIN_MAX_FAILURES_PER_IP", 30):
         minutes = max(config["LOGIN_WINDOW_SECONDS"] // 60, 1)
         raise RateLimited(_("Слишком много неудачных попыток входа. Попробуйте через %(duration)s.",
-                            duration=minutes_phrase(minutes, str(get_locale() or "ru"))))
+                            duration=minutes_phrase(minutes, locale_code())))
 
 
 def authenticate(session: Session, *, email: str, password: str, ip: str, config: dict, now: datetime) -> User:

@@ -32,3 +32,8 @@ def record(
     )
     session.add(event)
     return event
+
+
+def plain(value):
+    """A value as the log keeps it in JSON: a datetime as ISO 8601 text, anything else as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value

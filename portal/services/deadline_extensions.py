@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
@@ -18,6 +18,7 @@ from portal.permissions import can_manage_seasons
 from portal.services import audit
 from portal.services.errors import Conflict, Forbidden, ValidationFailed
 from portal.services.mail import queue_mail, recipient_locale
+from portal.i18n import locale_code
 from portal.timefmt import format_moment
 from portal.views_util import public_url
 from portal.vocabularies import ENTRY_STATUSES
@@ -84,7 +85,7 @@ def _resolve(entry: Entry, extension) -> DeadlineExtension | None:
     return extension
 
 
-def entry_deadline(entry: Entry, now: datetime, *, extension=LOAD) -> datetime:
+def entry_deadline(entry: Entry, *, extension=LOAD) -> datetime:
     """The moment the entry stops accepting changes and submission: the season's close, or a later `until` of an
     extension that has not been revoked. Pass `extension` (None for none) when it is already loaded."""
     close = entry.season.submissions_close_at
@@ -94,11 +95,11 @@ def entry_deadline(entry: Entry, now: datetime, *, extension=LOAD) -> datetime:
     return close
 
 
-def entry_upload_deadline(entry: Entry, now: datetime, *, extension=LOAD) -> datetime:
+def entry_upload_deadline(entry: Entry, *, extension=LOAD) -> datetime:
     """The moment files of the entry stop changing: `entry_deadline`, or the end of the season's grace window for a
     draft started before the close, whichever is later."""
     season = entry.season
-    deadline = entry_deadline(entry, now, extension=extension)
+    deadline = entry_deadline(entry, extension=extension)
     if entry.created_at is None or entry.created_at < season.submissions_close_at:
         deadline = max(deadline, season.upload_grace_until)
     return deadline
@@ -109,7 +110,7 @@ def extended_beyond_close(entry: Entry, now: datetime) -> bool:
     so writes before the close (the deadline rush) cost nothing extra."""
     if now < entry.season.submissions_close_at:
         return False
-    return now < entry_deadline(entry, now)
+    return now < entry_deadline(entry)
 
 
 # --- changing -------------------------------------------------------------------------------------------------------
@@ -147,10 +148,10 @@ def _check_until(season: Season, until: datetime | None, now: datetime) -> None:
         message = _("Укажите новый срок.")
     elif until <= close:
         message = _("Новый срок должен быть позже окончания приёма заявок (%(close)s).",
-                    close=format_moment(close, tz, _locale()))
+                    close=format_moment(close, tz, locale_code()))
     elif until > limit:
         message = _("Продлить можно не более чем на 30 дней после окончания приёма: до %(limit)s.",
-                    limit=format_moment(limit, tz, _locale()))
+                    limit=format_moment(limit, tz, locale_code()))
     elif until <= now:
         message = _("Новый срок уже прошёл.")
     else:
@@ -158,8 +159,6 @@ def _check_until(season: Season, until: datetime | None, now: datetime) -> None:
     raise ValidationFailed(_("Проверьте поля формы."), {"until": message})
 
 
-def _locale() -> str:
-    return str(get_locale() or "ru")
 
 
 def _snapshot(extension: DeadlineExtension | None) -> dict | None:

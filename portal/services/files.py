@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Entry, EntryFile, EntryStatus, FileKind, PendingUpload, User, utcnow
+from portal.models import Entry, EntryFile, EntryStatus, FileKind, PendingUpload, User
 from portal.services import audit
 from portal.services.deadline_extensions import entry_upload_deadline
 from portal.services.errors import (Conflict, DeadlinePassed, FileTooLarge, FileTypeNotAllowed, NotFound,
@@ -50,17 +50,11 @@ def name_for_type(name: str, content_type: str) -> str:
     return (stem[:255 - len(extension)] or "file") + extension
 
 
-def upload_allowed_until(entry: Entry, now: datetime | None = None) -> datetime:
-    """Uploads close with the entry's deadline (the season's close, or an individual extension), or later by the
-    season's grace window for a draft started before the close."""
-    return entry_upload_deadline(entry, now or utcnow())
-
-
 def _check_can_change_files(entry: Entry, now: datetime) -> None:
     if entry.status != EntryStatus.DRAFT.value:
         raise Conflict(_("Заявка уже подана. Чтобы изменить материалы, верните её в черновик."))
     # Before the close nothing can have ended yet, so the extension is looked up only after it.
-    if now >= entry.season.submissions_close_at and now >= upload_allowed_until(entry, now):
+    if now >= entry.season.submissions_close_at and now >= entry_upload_deadline(entry):
         raise DeadlinePassed(_("Приём заявок завершён. Сохранённые материалы не изменены."))
     if now < entry.season.submissions_open_at:
         raise Conflict(_("Приём заявок ещё не начался."))

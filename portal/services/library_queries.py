@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Mapping
 
 from flask import Flask
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, load_only
 
+from portal.i18n import locale_code
 from portal.models import Award, ConsentKind, Entry, LibraryItem, LibraryStatus, Nomination, Region, Season
 from portal.services import search_sync
 from portal.services.regions import FEDERAL_DISTRICTS
@@ -237,7 +237,7 @@ def _notice_messages() -> list[tuple[str, callable]]:
 
 def localised_notice(notice: str | None) -> str | None:
     """The search library's notice (Russian) in the request's language."""
-    if not notice or str(get_locale() or "ru") == "ru":
+    if not notice or locale_code() == "ru":
         return notice
     for template, message in _notice_messages():
         pattern = re.escape(template).replace(re.escape("{n}"), r"(\d+)")

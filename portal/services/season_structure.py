@@ -50,12 +50,8 @@ def clean_integer(value, *, low: int, high: int | None, errors: dict, name: str,
     return number
 
 
-def _iso(value):
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def snapshot(obj, fields: Iterable[str]) -> dict:
-    return {f: _iso(getattr(obj, f)) for f in fields}
+    return {f: audit.plain(getattr(obj, f)) for f in fields}
 
 
 # --- tracks -------------------------------------------------------------------------------------------------------------

@@ -69,13 +69,11 @@ def update_timeline(session: Session, *, season: Season, user: User | None, chan
     values = check_timeline({f: getattr(season, f) for f in (*TIMELINE_FIELDS, "grace_minutes")}, changes)
     changed = [f for f in values if getattr(season, f) != values[f]]
     if changed:
-        before = {f: _iso(getattr(season, f)) for f in changed}
+        before = {f: audit.plain(getattr(season, f)) for f in changed}
         for field in changed:
             setattr(season, field, values[field])
         audit.record(session, actor=user, action="season.timeline", object_type="season", object_id=season.id,
-                     before=before, after={f: _iso(values[f]) for f in changed}, now=now)
+                     before=before, after={f: audit.plain(values[f]) for f in changed}, now=now)
     return changed
 
 
-def _iso(value):
-    return value.isoformat() if isinstance(value, datetime) else value

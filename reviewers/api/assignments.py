@@ -15,7 +15,7 @@ from portal.downloads import file_response
 from portal.extensions import db
 from portal.models import utcnow
 from portal.services.errors import Forbidden, ValidationFailed
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from reviewers.api import bp
 from reviewers.models import Assignment, AssignmentStatus, Review
 from reviewers.permissions import is_juror

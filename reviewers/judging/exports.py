@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask import Response, render_template
-from flask_babel import get_locale
 
+from portal.i18n import locale_code
 from portal.extensions import db
 from portal.storage import content_disposition
 from reviewers.judging import bp
@@ -26,6 +26,6 @@ def season_exports_page(slug: str):
 def season_export_download(slug: str, dataset: str, fmt: str):
     season = season_or_404(slug)
     export = season_exports.export_file(db.session, season=season, dataset=dataset, fmt=fmt,
-                                        locale=str(get_locale() or "ru"))
+                                        locale=locale_code())
     return Response(export.body, mimetype=export.mimetype,
                     headers={"Content-Disposition": content_disposition(export.filename)})

@@ -3,17 +3,17 @@ one service call and one commit; a refused form comes back with what was typed a
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.i18n import locale_code
 from portal.auth.forms import EmptyForm
 from portal.extensions import db
 from portal.models import Season, utcnow
 from portal.organizer.views import to_local_input
-from portal.services.errors import ServiceError, ValidationFailed
-from portal.views_util import get_or_404, perform, season_or_404
+from portal.services.errors import ServiceError
+from portal.views_util import apply_field_errors, get_or_404, perform, season_or_404
 from reviewers.judging import bp
 from reviewers.judging.setup_forms import CriterionForm, RoundForm, RubricForm
 from reviewers.judging.views import load_round
@@ -26,24 +26,14 @@ RUBRIC = RUBRICS + "/<int:rubric_id>"
 CRITERION = RUBRIC + "/criteria/<int:criterion_id>"
 
 
-def season_rubrics(season: Season) -> list[Rubric]:
-    return list(db.session.scalars(select(Rubric).where(Rubric.season_id == season.id).order_by(Rubric.id)))
-
-
 def submit(form, action):
     """Run one service call for a validated form. Returns (outcome, status): on a refusal the service's field
     messages land on the form's fields (the rest above the form) and nothing is kept."""
     try:
         outcome = action()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for name, message in exc.fields.items():
-            field = getattr(form, name, None)
-            (field.errors if field is not None else form.form_errors).append(message)
-        return None, 422
     except ServiceError as exc:
         db.session.rollback()
-        form.form_errors.append(exc.message)
+        apply_field_errors(form, exc)
         return None, exc.status
     db.session.commit()
     return outcome, 200
@@ -64,7 +54,7 @@ def rubrics(slug: str):
                 return redirect(url_for("judging.rubric_page", slug=slug, rubric_id=rubric.id))
         else:
             status = 422
-    items = season_rubrics(season)
+    items = rubric_editor.season_rubrics(db.session, season)
     rounds = list(db.session.scalars(select(Round).where(Round.season_id == season.id).order_by(Round.number)))
     used = {r.id: [round.number for round in rounds if round.rubric_id == r.id] for r in items}
     return render_template("judging/rubrics.html", season=season, rubrics=items, used=used, form=form,
@@ -93,7 +83,7 @@ def rubric_context(season: Season, rubric: Rubric) -> dict:
             "locked": scored, "submitted": rubric_editor.has_submitted_reviews(db.session, rubric),
             "scored_ids": rubric_editor.scored_criteria(db.session, rubric),
             "rounds": rubric_editor.rounds_using(db.session, rubric), "button": EmptyForm(),
-            "max_share": rubric_editor.MAX_SHARE, "locale": str(get_locale() or "ru")}
+            "max_share": rubric_editor.MAX_SHARE, "locale": locale_code()}
 
 
 @bp.route(RUBRIC)
@@ -198,7 +188,7 @@ def round_form(season: Season, round: Round | None = None) -> RoundForm:
                 "advance_rule": round.advance_rule, "advance_value": round.advance_value,
                 "disagreement_threshold": round.disagreement_threshold,
                 "tie_break_criteria": list(round.tie_break_criteria or [])}
-    rubrics = season_rubrics(season)
+    rubrics = rubric_editor.season_rubrics(db.session, season)
     if round is None and request.method == "GET" and rubrics:
         data = new_round_defaults(season, rubrics[-1])
     form = RoundForm(data=data, tz=season.time_zone)
@@ -209,22 +199,20 @@ def round_form(season: Season, round: Round | None = None) -> RoundForm:
 def new_round_defaults(season: Season, rubric: Rubric) -> dict:
     """A new round starts where the timeline allows (after the last round, or after submissions close) and declares
     the rubric's order as its tie-breaks, the usual choice."""
-    last = db.session.scalar(select(Round).where(Round.season_id == season.id).order_by(Round.number.desc()).limit(1))
-    return {"rubric_id": rubric.id, "opens_at": to_local_input(last.closes_at if last else season.submissions_close_at,
-                                                               season.time_zone),
+    return {"rubric_id": rubric.id,
+            "opens_at": to_local_input(round_editor.earliest_start(db.session, season), season.time_zone),
             "tie_break_criteria": [c.id for c in rubric.active_criteria]}
 
 
 def round_page(season: Season, form: RoundForm, round: Round | None, status: int):
-    rubrics = season_rubrics(season)
+    rubrics = rubric_editor.season_rubrics(db.session, season)
     locks = {"assigned": False, "submitted": False}
     if round is not None:
         locks = {"assigned": round_editor.has_assignments(db.session, round),
                  "submitted": round_editor.has_submitted_reviews(db.session, round)}
     slots = max([len(r.active_criteria) for r in rubrics] + [len(form.tie_break_criteria.data or []), 1])
-    titles = {c.id: c.title(str(get_locale() or "ru")) for r in rubrics for c in r.criteria}
     return render_template("judging/round_form.html", season=season, form=form, round=round, rubrics=rubrics,
-                           locks=locks, slots=slots, titles=titles, locale=str(get_locale() or "ru"),
+                           locks=locks, slots=slots, locale=locale_code(),
                            button=EmptyForm()), status
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from portal.i18n import local_decimal
 from portal.organizer.views import parse_local_input
+from portal.services.ids import parse_id
 from reviewers.judging.forms import options
 
 NUMBER = r"-?\d+(?:[.,]\d+)?"
@@ -24,7 +25,7 @@ def _float(text: str) -> float:
 def _num(value: float) -> str:
     """A number as people of the current locale write it: 1,5 in Russian, 1.5 in English (both are read back)."""
     text = f"{value:g}"
-    return text if str(get_locale() or "ru") == "en" else text.replace(".", ",")
+    return local_decimal(text)
 
 
 class NumberField(StringField):
@@ -115,8 +116,7 @@ class OrderField(Field):
     """The same select repeated: the criteria in the order they break ties («—» left out)."""
 
     def process_formdata(self, valuelist) -> None:
-        self.data = [int(v) for v in valuelist if v.isdigit() and int(v) > 0]
-        self.raw_count = len(valuelist)
+        self.data = [i for i in map(parse_id, valuelist) if i is not None]
 
     def process_data(self, value) -> None:
         self.data = list(value or [])

@@ -6,12 +6,12 @@ import re
 from collections import Counter, defaultdict
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal.i18n import local_decimal
 from portal.auth.forms import EmptyForm
 from portal.extensions import db
 from portal.views_util import get_or_404, perform, public_url, season_or_404
@@ -45,7 +45,7 @@ def points(value: float | None, digits: int = 2, signed: bool = False) -> str:
         return "—"
     value = round(value, digits) or 0.0  # no "-0,00"
     text = f"{value:+.{digits}f}" if signed and value else f"{value:.{digits}f}"
-    return text if str(get_locale() or "ru") == "en" else text.replace(".", ",")
+    return local_decimal(text)
 
 
 # --- loading ------------------------------------------------------------------------------------------------------

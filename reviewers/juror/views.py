@@ -11,7 +11,7 @@ from portal.downloads import file_response
 from portal.extensions import db
 from portal.models import utcnow
 from portal.services.errors import Incomplete, ServiceError
-from portal.template_helpers import locale_code
+from portal.i18n import locale_code
 from portal.views_util import apply_field_errors, public_url
 from reviewers.juror import bp
 from reviewers.juror.forms import AcceptInvitationForm, ConfirmInvitationForm, MessageForm, RecuseForm

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from portal.i18n import locale_code
 from portal.models import Season, User
 from portal.services import audit
 from portal.services.errors import Conflict, ValidationFailed
@@ -37,15 +37,15 @@ def has_submitted_reviews(session: Session, round: Round) -> bool:
 def round_state(round: Round) -> dict:
     """What the audit log keeps of a round."""
     return {"number": round.number, "title": round.title, "rubric_id": round.rubric_id,
-            "reviewers_per_entry": round.reviewers_per_entry, "opens_at": _iso(round.opens_at),
-            "closes_at": _iso(round.closes_at), "blind": round.blind, "hide_region": round.hide_region,
+            "reviewers_per_entry": round.reviewers_per_entry, "opens_at": audit.plain(round.opens_at),
+            "closes_at": audit.plain(round.closes_at), "blind": round.blind, "hide_region": round.hide_region,
             "reveal_reviews": round.reveal_reviews, "advance_rule": round.advance_rule,
             "advance_value": round.advance_value, "disagreement_threshold": round.disagreement_threshold,
             "tie_break_criteria": list(round.tie_break_criteria or [])}
 
 
 def _when(moment: datetime, season: Season) -> str:
-    return format_moment(moment, season.time_zone, str(get_locale() or "ru"))
+    return format_moment(moment, season.time_zone, locale_code())
 
 
 def _int(value) -> int | None:
@@ -120,6 +120,13 @@ def _clean(session: Session, season: Season, data: dict, round: Round | None) ->
     if errors:
         raise ValidationFailed(_("Проверьте параметры раунда."), errors)
     return clean
+
+
+def earliest_start(session: Session, season: Season) -> datetime:
+    """Where a new round may start: when the last round closes, or when submissions close before round 1."""
+    last = session.scalar(select(Round.closes_at).where(Round.season_id == season.id)
+                          .order_by(Round.number.desc()).limit(1))
+    return last or season.submissions_close_at
 
 
 def _check_timeline(session: Session, season: Season, clean: dict, round: Round | None, errors: dict) -> None:
@@ -205,5 +212,3 @@ def delete_round(session: Session, *, round: Round, actor: User, now: datetime) 
     session.flush()
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -9,11 +9,11 @@ import math
 import re
 from datetime import datetime
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import local_decimal
 from portal.models import Season, User
 from portal.services import audit
 from portal.services.errors import Conflict, ValidationFailed
@@ -24,7 +24,6 @@ MAX_WEIGHT = 100
 MAX_SHARE = 60  # per cent of the total weight one active criterion may carry while there are several
 MAX_STEPS = 100
 EPSILON = 1e-9
-TEXT_FIELDS = ("title_ru", "title_en", "description_ru", "description_en")
 SCALE_FIELDS = ("scale_min", "scale_max", "scale_step")
 
 
@@ -145,6 +144,11 @@ def criterion_state(criterion: Criterion) -> dict:
             "scale_min": criterion.scale_min, "scale_max": criterion.scale_max, "scale_step": criterion.scale_step,
             "weight": criterion.weight, "required": criterion.required, "bands": list(criterion.bands or []),
             "retired": criterion.retired, "position": criterion.position}
+
+
+def season_rubrics(session: Session, season: Season) -> list[Rubric]:
+    """The season's rubrics in the order they were made."""
+    return list(session.scalars(select(Rubric).where(Rubric.season_id == season.id).order_by(Rubric.id)))
 
 
 def parse_number(value) -> float | None:
@@ -380,7 +384,7 @@ def _num(value: float) -> str:
 def _decimal(value: float) -> str:
     """A number as people of the current locale write it: 66,7 in Russian, 66.7 in English."""
     text = _num(value)
-    return text if str(get_locale() or "ru") == "en" else text.replace(".", ",")
+    return local_decimal(text)
 
 
 def _range(low: float, high: float) -> str:

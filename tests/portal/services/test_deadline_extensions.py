@@ -191,7 +191,7 @@ def test_revoke_is_audited_and_mailed_and_closes_the_entry(db, world):
     assert mail.subject == f"Продление срока по заявке № {world['draft'].id} отменено"
     assert "Причина: Справка не подтвердилась" in mail.body_text
     assert "Общий срок приёма заявок истёк 10 декабря 2026, 23:59 МСК" in mail.body_text
-    assert ext.entry_deadline(world["draft"], revoked_at) == CLOSE
+    assert ext.entry_deadline(world["draft"]) == CLOSE
     with pytest.raises(DeadlinePassed):
         entry_service.submit_entry(db.session, entry=world["draft"], user=world["applicant"], now=revoked_at)
 
@@ -310,7 +310,7 @@ def test_another_entry_of_the_same_applicant_is_not_extended(db, world):
         entry_service.submit_entry(db.session, entry=world["other"], user=world["applicant"], now=AFTER_CLOSE)
     with pytest.raises(DeadlinePassed):
         upload(world, world["other"], AFTER_CLOSE)
-    assert ext.entry_deadline(world["other"], AFTER_CLOSE) == CLOSE
+    assert ext.entry_deadline(world["other"]) == CLOSE
 
 
 def test_an_extension_never_opens_a_new_entry(db, world):
@@ -327,22 +327,22 @@ def test_an_extension_never_opens_a_new_entry(db, world):
 
 def test_entry_deadline_is_the_later_of_the_close_and_a_live_extension(db, world):
     draft = world["draft"]
-    assert ext.entry_deadline(draft, AFTER_CLOSE) == CLOSE
+    assert ext.entry_deadline(draft) == CLOSE
     grant(db, world)
-    assert ext.entry_deadline(draft, AFTER_CLOSE) == UNTIL
-    assert ext.entry_deadline(draft, AFTER_CLOSE, extension=None) == CLOSE
+    assert ext.entry_deadline(draft) == UNTIL
+    assert ext.entry_deadline(draft, extension=None) == CLOSE
     extension = db.session.scalar(select(DeadlineExtension))
     assert ext.extension_state(extension, UNTIL - timedelta(seconds=1)) == "active"
     assert ext.extension_state(extension, UNTIL) == "ended"
     ext.revoke_extension(db.session, entry=draft, reason=REASON, actor=world["organizer"], now=AFTER_CLOSE)
-    assert ext.entry_deadline(draft, AFTER_CLOSE) == CLOSE
+    assert ext.entry_deadline(draft) == CLOSE
     assert ext.extension_state(extension, AFTER_CLOSE) == "revoked"
 
 
 def test_the_grace_window_lets_a_started_draft_finish_uploads_only(db, world):
     world["season"].grace_minutes = 30
     draft, applicant = world["draft"], world["applicant"]
-    assert file_service.upload_allowed_until(draft, AFTER_CLOSE) == CLOSE + timedelta(minutes=30)
+    assert ext.entry_upload_deadline(draft) == CLOSE + timedelta(minutes=30)
     assert upload(world, draft, CLOSE + timedelta(minutes=29, seconds=59)).entry_id == draft.id
     with pytest.raises(DeadlinePassed) as late:
         upload(world, draft, CLOSE + timedelta(minutes=30))
@@ -356,17 +356,17 @@ def test_grace_and_extension_together_the_later_wins(db, world):
     world["season"].grace_minutes = 120
     draft = world["draft"]
     grant(db, world, until=CLOSE + timedelta(hours=1, minutes=30), now=CLOSE + timedelta(minutes=5))
-    assert ext.entry_upload_deadline(draft, AFTER_CLOSE) == CLOSE + timedelta(hours=2)
-    assert ext.entry_deadline(draft, AFTER_CLOSE) == CLOSE + timedelta(hours=1, minutes=30)
+    assert ext.entry_upload_deadline(draft) == CLOSE + timedelta(hours=2)
+    assert ext.entry_deadline(draft) == CLOSE + timedelta(hours=1, minutes=30)
     grant(db, world, until=UNTIL, now=CLOSE + timedelta(minutes=6))
-    assert ext.entry_upload_deadline(draft, AFTER_CLOSE) == UNTIL
+    assert ext.entry_upload_deadline(draft) == UNTIL
 
 
 def test_a_draft_started_after_the_close_gets_no_grace(db, world):
     world["season"].grace_minutes = 30
     draft = world["draft"]
     draft.created_at = CLOSE + timedelta(seconds=1)  # cannot happen through the services; the rule still holds
-    assert ext.entry_upload_deadline(draft, AFTER_CLOSE) == CLOSE
+    assert ext.entry_upload_deadline(draft) == CLOSE
 
 
 def test_the_bulk_loader_uses_one_query(db, world):
