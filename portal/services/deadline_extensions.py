@@ -224,10 +224,11 @@ def revoke_extension(session: Session, *, entry: Entry, reason: str | None, acto
     return extension
 
 
-def end_on_screening(session: Session, *, entry: Entry, actor: User, now: datetime) -> bool:
+def end_on_screening(session: Session, *, entry: Entry, actor: User, now: datetime, extension=LOAD) -> bool:
     """Screening makes the submission final: an extension still running ends with it (audited; the screening e-mail
-    tells the applicant), so an entry already screened cannot be withdrawn, reopened and changed. True when one ended."""
-    extension = extension_of(session, entry)
+    tells the applicant), so an entry already screened cannot be withdrawn, reopened and changed. True when one ended.
+    Pass `extension` (None for none) when it is already loaded."""
+    extension = _resolve(entry, extension)
     if extension is None or not extension.active_at(now):
         return False
     before = _snapshot(extension)

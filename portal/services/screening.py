@@ -48,9 +48,11 @@ def screening_refusal(entry: Entry) -> str | None:
     return None
 
 
-def screen_entry(session: Session, *, entry: Entry, user: User, eligible: bool, reason: str, now: datetime) -> None:
+def screen_entry(session: Session, *, entry: Entry, user: User, eligible: bool, reason: str, now: datetime,
+                 extension=deadline_extensions.LOAD) -> None:
     """Mark a submitted entry eligible or ineligible (a reason is required for ineligible), audited through the state
-    machine; an individual extension still running ends; queue an e-mail to the entry's creator in their language."""
+    machine; an individual extension still running ends (pass `extension` when loaded); queue an e-mail to the entry's
+    creator in their language."""
     if not can_manage_seasons(user):
         raise Forbidden(_("Проверять заявки могут только организаторы."))
     reason = clean_reason(eligible=eligible, reason=reason)
@@ -59,7 +61,7 @@ def screen_entry(session: Session, *, entry: Entry, user: User, eligible: bool, 
         raise Conflict(refusal)
     target = EntryStatus.ELIGIBLE if eligible else EntryStatus.INELIGIBLE
     transition(session, entry=entry, target=target, actor=user, now=now, reason=reason)
-    deadline_extensions.end_on_screening(session, entry=entry, actor=user, now=now)
+    deadline_extensions.end_on_screening(session, entry=entry, actor=user, now=now, extension=extension)
     notify_applicant(session, entry=entry, eligible=eligible, reason=reason, now=now)
     session.flush()
 
@@ -91,5 +93,7 @@ def screen_entries(session: Session, *, entries: list[Entry], missing_ids: list[
     if refused:
         raise ScreeningRefused(_("Решение не применено ни к одной заявке: некоторые заявки проверить нельзя."),
                                sorted(refused))
+    extensions = deadline_extensions.extensions_by_entry(session, (e.id for e in entries))
     for entry in entries:
-        screen_entry(session, entry=entry, user=user, eligible=eligible, reason=reason, now=now)
+        screen_entry(session, entry=entry, user=user, eligible=eligible, reason=reason, now=now,
+                     extension=extensions.get(entry.id))

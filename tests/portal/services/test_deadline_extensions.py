@@ -277,6 +277,19 @@ def test_screening_ends_a_running_extension(db, world):
     assert submitted.status == "withdrawn"
 
 
+def test_bulk_screening_ends_the_extension_of_the_entry_that_has_one(db, world):
+    draft, other = world["draft"], world["other"]
+    for entry in (draft, other):
+        entry_service.submit_entry(db.session, entry=entry, user=world["applicant"], now=STARTED)
+    grant(db, world, entry=other)
+    screened_at = AFTER_CLOSE + timedelta(hours=2)
+    screening.screen_entries(db.session, entries=[draft, other], missing_ids=[], user=world["organizer"],
+                             eligible=True, reason="", now=screened_at)
+    assert (draft.status, other.status) == ("eligible", "eligible")
+    assert (ext.extension_of(db.session, draft), ext.extension_of(db.session, other).revoked_at) == (None, screened_at)
+    assert [e.object_id for e in events(db, "entry.extension_revoke")] == [str(other.id)]
+
+
 def test_screening_leaves_an_ended_extension_alone(db, world):
     submitted = world["other"]
     entry_service.submit_entry(db.session, entry=submitted, user=world["applicant"], now=STARTED)
