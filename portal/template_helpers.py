@@ -1,7 +1,7 @@
 """Globals and filters for templates: dates with zone labels, deadlines, vocabulary titles, the locale."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, has_request_context
 from flask_babel import gettext as _
@@ -17,21 +17,26 @@ from portal.timefmt import format_day, format_moment
 COUNTDOWN_DAYS = 7
 
 
-def deadline_info(season: Season, region=None) -> dict:
-    """What a page shows about the submission deadline: Moscow time, the region's time, and a countdown."""
-    now = utcnow()
-    close = season.submissions_close_at
+def deadline_info(season: Season, region=None, *, deadline: datetime | None = None,
+                  now: datetime | None = None) -> dict:
+    """What a page shows about a submission deadline (the season's close unless `deadline` is given, e.g. an
+    entry's extension): the season's time, the region's time, and a countdown."""
+    now = now or utcnow()
+    deadline = deadline or season.submissions_close_at
+    locale = locale_code()
     info = {
-        "moscow": format_moment(close, season.time_zone, locale_code()),
-        "iso": close.isoformat(),
+        "moscow": format_moment(deadline, season.time_zone, locale),
+        "iso": deadline.isoformat(),
         "region": None,
-        "countdown": timedelta(0) < close - now <= timedelta(days=COUNTDOWN_DAYS),
-        "passed": now >= close,
-        "days_left": max((close - now).days, 0),
+        "countdown": timedelta(0) < deadline - now <= timedelta(days=COUNTDOWN_DAYS),
+        "passed": now >= deadline,
+        "days_left": max((deadline - now).days, 0),
+        "extended": deadline > season.submissions_close_at,
+        "upload_grace": None,
     }
     if region is not None and region.time_zone != season.time_zone:
-        info["region"] = {"name": region.name_en if locale_code() == "en" else region.name_ru,
-                          "text": format_moment(close, region.time_zone, locale_code())}
+        info["region"] = {"name": region.name_en if locale == "en" else region.name_ru,
+                          "text": format_moment(deadline, region.time_zone, locale)}
     return info
 
 
