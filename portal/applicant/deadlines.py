@@ -2,7 +2,7 @@
 extension, in Moscow (season) time and in the region's time, with a countdown, and whether the entry still changes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from portal.extensions import db
 from portal.models import Entry, Region
