@@ -1,4 +1,4 @@
-"""Helpers for tests: reading the mail outbox, pulling tokens out of pages, reading PDFs."""
+"""Helpers for tests: reading the mail outbox, pulling tokens out of pages, reading PDFs, counting queries."""
 from __future__ import annotations
 
 import io
@@ -8,6 +8,7 @@ from email import message_from_bytes
 from email import policy as email_policy
 
 from pypdf import PdfReader
+from sqlalchemy import event
 
 
 def outbox_messages(app) -> list:
@@ -37,3 +38,14 @@ def form_csrf(html: str) -> str:
 def pdf_first_page_text(data: bytes) -> str:
     """The text of a PDF's first page with its whitespace collapsed (lines joined by single spaces)."""
     return " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+
+
+def count_queries(db):
+    """Start recording the SQL statements sent: returns (the list they go to, a function that stops recording)."""
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    return statements, lambda: event.remove(db.engine, "before_cursor_execute", before)

@@ -104,6 +104,27 @@ class Invitability:
         return self.open_invitation is not None
 
 
+@dataclass
+class Lookup:
+    """What inviting many addresses needs, read in three queries (a bulk import): the accounts of the addresses with
+    their juror profiles, and the open invitations. Keeps the profiles referenced so `session.get` finds them."""
+
+    users: dict[str, User]
+    profiles: list[JurorProfile]
+    open: dict[str, Invitation]
+
+
+def lookup(session: Session, *, emails: list[str], now: datetime) -> Lookup:
+    emails = [normalise_email(e) for e in emails]
+    users = {u.email: u for u in session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    profiles = list(session.scalars(select(JurorProfile).where(
+        JurorProfile.user_id.in_([u.id for u in users.values()])))) if users else []
+    open_ = {i.email: i for i in session.scalars(select(Invitation).where(
+        Invitation.email.in_(emails), Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > now).order_by(Invitation.id))} if emails else {}  # the newest one wins
+    return Lookup(users=users, profiles=profiles, open=open_)
+
+
 def is_active_juror(session: Session, user: User) -> bool:
     """A juror who has accepted the current confidentiality terms: they need no invitation."""
     if not user.has_role(Role.JUROR) or not user.is_active:
@@ -112,11 +133,11 @@ def is_active_juror(session: Session, user: User) -> bool:
     return profile is not None and profile.confidentiality_version == CONFIDENTIALITY_VERSION
 
 
-def check_invitable(session: Session, *, email: str, now: datetime) -> Invitability:
+def check_invitable(session: Session, *, email: str, now: datetime, known: Lookup | None = None) -> Invitability:
     """Refuse an address that belongs to another role, to an active juror or to a switched-off juror; otherwise say
-    whether an open invitation exists (then inviting re-sends it). Writes nothing."""
+    whether an open invitation exists (then inviting re-sends it). Writes nothing. `known`: read beforehand."""
     email = normalise_email(email)
-    user = session.scalar(select(User).where(User.email == email))
+    user = known.users.get(email) if known else session.scalar(select(User).where(User.email == email))
     if user is not None and not user.has_role(Role.JUROR):
         raise Conflict(_("Этот адрес уже зарегистрирован с другой ролью. Эксперту нужен отдельный адрес."))
     if user is not None and not user.is_active:
@@ -125,7 +146,8 @@ def check_invitable(session: Session, *, email: str, now: datetime) -> Invitabil
     if user is not None and is_active_juror(session, user):
         raise Conflict(_("%(email)s уже работает экспертом: приглашение не нужно, добавьте эксперта в пулы.",
                          email=email))
-    return Invitability(email=email, open_invitation=open_invitation(session, email=email, now=now))
+    return Invitability(email=email, open_invitation=known.open.get(email) if known else
+                        open_invitation(session, email=email, now=now))
 
 
 def open_invitation(session: Session, *, email: str, now: datetime) -> Invitation | None:
@@ -138,11 +160,12 @@ def open_invitation(session: Session, *, email: str, now: datetime) -> Invitatio
 # --- inviting, re-sending, revoking -----------------------------------------------------------------------------------
 
 def invite_juror(session: Session, *, email: str, full_name: str, actor: User, now: datetime, accept_url_for,
-                 position: str = "", workplace: str = "", affiliations: list[dict] | None = None) -> Invitation:
+                 position: str = "", workplace: str = "", affiliations: list[dict] | None = None,
+                 known: Lookup | None = None) -> Invitation:
     """Invite an address and queue the e-mail; `accept_url_for(token)` builds the link. An open invitation of the
     address is re-sent instead (with the new details merged in); `invitation.sent_count > 1` then tells so."""
     affiliations = _clean_affiliations(session, affiliations)
-    target = check_invitable(session, email=email, now=now)
+    target = check_invitable(session, email=email, now=now, known=known)
     full_name, position, workplace = full_name.strip()[:200], (position or "").strip()[:300], \
         (workplace or "").strip()[:500]
     if target.resend:

@@ -20,7 +20,8 @@ from portal.services import audit
 from portal.services.accounts import normalise_email
 from portal.services.errors import ServiceError, ValidationFailed
 from reviewers.models import AffiliationKind
-from reviewers.services.invitations import (check_invitable, invite_juror, normalise_region_code, split_values)
+from reviewers.services.invitations import (check_invitable, invite_juror, lookup, normalise_region_code,
+                                             split_values)
 
 MAX_ROWS = 2000
 MAX_BYTES = 2 * 1024 * 1024
@@ -181,7 +182,9 @@ def bulk_invite_from_csv(session: Session, *, data: bytes, actor: User, now: dat
     rows = read_rows(data)
     if not rows:
         _refuse(_("В файле нет строк с экспертами: только заголовок."))
-    regions = set(session.scalars(select(Region.code)))
+    region_rows = list(session.scalars(select(Region)))  # referenced: checking a line's regions finds them in memory
+    regions = {region.code for region in region_rows}
+    known = lookup(session, emails=[row[1].get("email", "") for row in rows], now=now)
     report, seen = ImportReport(dry_run=dry_run), {}
     for number, cells, problems in rows:
         email, affiliations = _check_line(number, cells, regions=regions, seen=seen, problems=problems)
@@ -192,11 +195,11 @@ def bulk_invite_from_csv(session: Session, *, data: bytes, actor: User, now: dat
             continue
         try:
             if dry_run:
-                result.outcome = RESENT if check_invitable(session, email=email, now=now).resend else INVITED
+                result.outcome = RESENT if check_invitable(session, email=email, now=now, known=known).resend else INVITED
             else:
                 invitation = invite_juror(session, email=email, full_name=cells["full_name"], actor=actor, now=now,
                                           accept_url_for=accept_url_for, position=cells.get("position", ""),
-                                          workplace=cells.get("workplace", ""), affiliations=affiliations)
+                                          workplace=cells.get("workplace", ""), affiliations=affiliations, known=known)
                 result.outcome = RESENT if invitation.sent_count > 1 else INVITED
         except ServiceError as exc:
             problems.append(_("строка %(n)d: %(problem)s", n=number, problem=exc.message))

@@ -6,9 +6,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.models import Entry, utcnow
+from tests.helpers import count_queries
 from tests.factories import PDF_BYTES, make_entry, make_organisation, make_season, make_user
 
 
@@ -203,16 +203,6 @@ def test_form_posts_without_csrf_are_refused(client, db, season, anna):
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).title == ""
-
-
-def count_queries(db):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    return statements, lambda: event.remove(db.engine, "before_cursor_execute", before)
 
 
 @pytest.mark.parametrize("path", ["/my/", "/api/v1/entries?per_page=100"])

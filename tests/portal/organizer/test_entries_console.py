@@ -6,9 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.models import AuditEvent, DeadlineExtension, Entry, OutboxMessage
+from tests.helpers import count_queries
 from tests.factories import make_entry, make_organisation, make_season, make_user
 
 SLUG = "season-2026"
@@ -158,16 +159,6 @@ def test_pages_keep_the_filters(client, login_as, organizer, entries, monkeypatc
     html = client.get(f"/organizer/seasons/{SLUG}/entries?sort=id&files=yes&page=2").get_data(as_text=True)
     assert listed(html) == [entries["second"].id]
     assert f'href="/organizer/seasons/{SLUG}/entries?page=1&amp;files=yes&amp;sort=id"' in html
-
-
-def count_queries(db):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    return statements, lambda: event.remove(db.engine, "before_cursor_execute", before)
 
 
 @pytest.mark.parametrize("query", ["", "?q=школа", "?status=all&files=yes"])

@@ -12,7 +12,8 @@ from portal.services.entry_exports import moscow
 from reviewers.models import Assignment
 from reviewers.services.assignment import apply_assignment
 from tests.factories import make_user
-from tests.reviewers.judging.test_pages import add_entries, count_queries
+from tests.helpers import count_queries
+from tests.reviewers.judging.test_pages import add_entries
 from tests.reviewers.judging.world import make_world, review
 
 DATASETS = ("entries", "files", "reviews", "scores", "jurors")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.models import Entry, EntryStatus, OutboxMessage
 from portal.services.entry_states import transition
 from reviewers.models import Affiliation, Assignment, Decision, DiscussionMessage, Invitation, PoolMember
 from reviewers.services.assignment import apply_assignment
 from reviewers.services.pools import add_affiliation
+from tests.helpers import count_queries, outbox_messages
 from tests.factories import make_entry, make_user
-from tests.helpers import outbox_messages
 from tests.reviewers.judging.world import make_world, review
 
 PRIVATE = "Подозреваю заимствование из практики прошлого года — проверьте."
@@ -359,16 +359,6 @@ def test_advance_needs_the_confirmation(client, db, site, login_as, csrf):
     db.session.expire_all()
     assert db.session.scalars(select(Entry.id).where(Entry.status == "shortlisted")).all() == [
         site.entries["production"][0].id]
-
-
-def count_queries(db):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    return statements, lambda: event.remove(db.engine, "before_cursor_execute", before)
 
 
 def add_entries(db, world, n: int, start: int) -> None:

@@ -16,6 +16,7 @@ from reviewers.services.invitations import INVITATION_DAYS, invite_juror
 from reviewers.services.juror_import import MAX_ROWS, bulk_invite_from_csv, template_csv
 from reviewers.services.pools import add_to_pool
 from tests.factories import make_user, nomination
+from tests.helpers import count_queries
 from tests.reviewers.juror.judging_data import make_judging, make_organizer
 
 HEADER = "email;full_name;position;workplace;inn;region"
@@ -129,6 +130,34 @@ def test_a_dry_run_checks_without_writing(db, organizer):
     assert report.problems == ["строка 5: неверный адрес электронной почты «bad»."]
     assert (count(db, Invitation), count(db, OutboxMessage), count(db, AuditEvent)) == before
     assert db.session.scalar(select(Invitation.sent_count)) == 1
+
+
+def test_checking_and_importing_read_the_database_a_fixed_number_of_times_per_file(db, organizer):
+    """Accounts, profiles, open invitations and regions are read once per file, not once per line: checking 3 lines
+    or 30 costs the same; importing adds only each invitation's own writes."""
+    now = utcnow()
+    invite_juror(db.session, email="resend.0@example.ru", full_name="Уже приглашённый", actor=organizer, now=now,
+                 accept_url_for=link)
+    make_user(email="applicant.0@example.ru")
+    db.session.flush()
+
+    def lines(n: int) -> str:
+        return csv_text(*(f"juror.{i}@example.ru;Эксперт {i};;;7707083893;69" for i in range(n)),
+                        "resend.0@example.ru;Уже приглашённый;;;;", "applicant.0@example.ru;Заявитель;;;;")
+
+    checked = []
+    for n in (3, 30):
+        statements, stop = count_queries(db)
+        report = run(db, organizer, lines(n), dry_run=True, now=now)
+        stop()
+        checked.append(len(statements))
+        assert (report.invited, report.resent, report.skipped) == (n, 1, 1)
+    assert checked[0] == checked[1]
+    statements, stop = count_queries(db)
+    report = run(db, organizer, lines(3), now=now)
+    stop()
+    assert (report.invited, report.resent, report.skipped) == (3, 1, 1)
+    assert not any("FROM users" in s and "WHERE users.email =" in s for s in statements)
 
 
 @pytest.mark.parametrize("data, message", [
