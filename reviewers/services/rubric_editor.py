@@ -11,12 +11,13 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.i18n import local_decimal
 from portal.models import Season, User
 from portal.services import audit
 from portal.services.errors import Conflict, ValidationFailed
+from reviewers.engine.scoring import CriterionSpec, weighted_score
 from reviewers.models import Assignment, Criterion, Review, Round, Rubric, Score
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -297,14 +298,38 @@ def update_criterion(session: Session, *, criterion: Criterion, data: dict, acto
 
 
 def retire_criterion(session: Session, *, criterion: Criterion, actor: User, now: datetime) -> Criterion:
-    """Take a criterion out of judging; its scores stay. A rubric with submitted reviews keeps one active criterion."""
+    """Take a criterion out of judging; its scores stay but no longer count: reviews already submitted get their
+    weighted score again over the remaining criteria, so a round never mixes two weightings. A rubric with submitted
+    reviews keeps one active criterion."""
     if criterion.retired:
         raise Conflict(_("Критерий уже выведен из набора."))
     rubric = criterion.rubric
     if len(rubric.active_criteria) == 1 and has_submitted_reviews(session, rubric):
         raise Conflict(_("Это последний действующий критерий, а по набору уже отправлены оценки: "
                          "вывести его нельзя."))
-    return _set_retired(session, criterion, True, _active_weights(rubric, drop=criterion), actor=actor, now=now)
+    remaining = [c for c in rubric.active_criteria if c is not criterion]
+    rescored = _rescore(session, rubric, remaining)
+    return _set_retired(session, criterion, True, _active_weights(rubric, drop=criterion), actor=actor, now=now,
+                        extra={"rescored_reviews": len(rescored)} if rescored else {}, apply=rescored)
+
+
+def _rescore(session: Session, rubric: Rubric, criteria: list[Criterion]) -> dict[Review, float]:
+    """The new weighted score of every submitted review of the rubric's rounds over `criteria` (those it scored, as
+    `submit_review` counts them), not yet stored. Refused when a review would keep no score at all."""
+    reviews = session.scalars(select(Review).join(Assignment, Assignment.id == Review.assignment_id)
+                              .join(Round, Round.id == Assignment.round_id)
+                              .where(Round.rubric_id == rubric.id, Review.submitted_at.is_not(None))
+                              .options(selectinload(Review.scores))).all()
+    new = {}
+    for review in reviews:
+        values = {s.criterion_id: s.value for s in review.scores}
+        specs = [CriterionSpec(id=c.id, weight=c.weight, min=c.scale_min, max=c.scale_max)
+                 for c in criteria if c.id in values]
+        if not specs:
+            raise Conflict(_("У отправленной оценки не останется ни одного балла по действующим критериям: "
+                             "вывести этот критерий нельзя."))
+        new[review] = weighted_score({s.id: values[s.id] for s in specs}, specs)
+    return new
 
 
 def restore_criterion(session: Session, *, criterion: Criterion, actor: User, now: datetime) -> Criterion:
@@ -319,16 +344,20 @@ def restore_criterion(session: Session, *, criterion: Criterion, actor: User, no
 
 
 def _set_retired(session: Session, criterion: Criterion, retired: bool, weights_after: list[tuple[str, float]], *,
-                 actor: User, now: datetime) -> Criterion:
-    """Retire or restore once the caller's rules allow it, provided the active weights after it keep their shares."""
+                 actor: User, now: datetime, extra: dict | None = None,
+                 apply: dict[Review, float] | None = None) -> Criterion:
+    """Retire or restore once the caller's rules allow it, provided the active weights after it keep their shares;
+    `apply`: reviews' new weighted scores to store with it."""
     problem = _check_shares(weights_after)
     if problem:
         raise Conflict(problem)
     criterion.retired = retired
+    for review, score in (apply or {}).items():
+        review.weighted_score = score
     session.flush()
     audit.record(session, actor=actor, action="criterion.retire" if retired else "criterion.restore",
                  object_type="criterion", object_id=criterion.id, before={"retired": not retired},
-                 after={"retired": retired, "code": criterion.code}, now=now)
+                 after={"retired": retired, "code": criterion.code, **(extra or {})}, now=now)
     return criterion
 
 

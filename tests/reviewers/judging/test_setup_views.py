@@ -252,7 +252,8 @@ def test_locked_editor_explains_and_refuses(client, db, scored, login_as, csrf):
     login_as(scored.organizer)
     page = html(client.get(rubric_url(scored)))
     assert "Идёт оценивание." in page
-    assert "Оценки уже отправлены: последний действующий критерий вывести нельзя." in page
+    assert ("Оценки уже отправлены: если вывести критерий, их итоговые баллы пересчитаются без него; последний "
+            "действующий критерий вывести нельзя.") in page
     assert "Новые критерии добавить нельзя" in page and 'name="code"' not in page
     before = snapshot(db)
     response = client.post(rubric_url(scored, "/criteria"), data=criterion_form(csrf))

@@ -9,6 +9,7 @@ from portal.models import AuditEvent
 from portal.services.errors import Conflict, ValidationFailed
 from reviewers.models import Criterion, Rubric, Score
 from reviewers.services import rubric_editor as editor
+from reviewers.services.reviewing import save_review, submit_review
 from tests.factories import make_season, make_user
 from tests.reviewers.judging.world import assign, make_world, review
 
@@ -305,9 +306,10 @@ def test_with_submitted_reviews_the_last_active_criterion_cannot_be_deleted_eith
     extra = editor.add_criterion(db.session, rubric=world.round.rubric, actor=world.organizer, now=world.now,
                                  data=spec(code="extra", title_ru="Дополнительный", required=False))
     review(world, assign(world, world.entries["production"][0], world.jurors[0]), 8)  # «extra» stays unscored
-    results, efficiency, novelty, replicability, scalability = world.criteria
-    for criterion in (results, replicability, scalability, novelty, efficiency):
-        editor.retire_criterion(db.session, criterion=criterion, actor=world.organizer, now=world.now)
+    # Retiring every scored criterion is refused now (the review would keep no score); data from before that rule:
+    for criterion in world.criteria:
+        criterion.retired = True
+    db.session.flush()
     assert world.round.rubric.active_criteria == [extra]
     with pytest.raises(Conflict) as refused:
         editor.delete_criterion(db.session, criterion=extra, actor=world.organizer, now=world.now)
@@ -341,3 +343,40 @@ def test_restoring_an_active_criterion_is_refused(db, setup):
         editor.restore_criterion(db.session, criterion=criterion, actor=organizer, now=season.created_at)
     assert refused.value.message == "Критерий и так действует."
     assert audit_rows(db, "criterion.restore") == []
+
+
+def test_retiring_a_criterion_rescores_the_submitted_reviews_without_it(db):
+    """Scales 1–10, weights 1.5 / 1 / 1 / 1.25 / 0.75: a round never mixes reviews weighed with and without it."""
+    world = make_world(entries={"production": 2}, jurors=2, k=1)
+    first, second = world.entries["production"]
+    high_on_results = assign(world, first, world.jurors[0])
+    review(world, high_on_results, (10, 1, 1, 1, 1))
+    low_on_results = assign(world, second, world.jurors[0])
+    review(world, low_on_results, (1, 10, 10, 10, 10))
+    draft = assign(world, second, world.jurors[1])
+    review(world, draft, 9, submit=False)
+    assert (round(high_on_results.review.weighted_score, 4), round(low_on_results.review.weighted_score, 4)) == (
+        27.2727, 72.7273)
+    editor.retire_criterion(db.session, criterion=world.criteria[0], actor=world.organizer, now=world.now)
+    assert (high_on_results.review.weighted_score, low_on_results.review.weighted_score) == (0.0, 100.0)
+    assert draft.review.weighted_score is None
+    [event] = audit_rows(db, "criterion.retire")
+    assert event.after == {"retired": True, "code": "results", "rescored_reviews": 2}
+
+
+def test_a_criterion_that_is_some_reviews_only_score_cannot_be_retired(db):
+    world = make_world(entries={"production": 1}, jurors=1, k=1)
+    results = world.criteria[0]
+    for criterion in world.criteria[1:]:
+        criterion.required = False
+    only_results = assign(world, world.entries["production"][0], world.jurors[0])
+    save_review(db.session, assignment=only_results, user=world.jurors[0], scores={str(results.id): 8},
+                comment_applicant="Практика описана ясно.", comment_private="", now=world.now)
+    submit_review(db.session, assignment=only_results, user=world.jurors[0], now=world.now)
+    assert round(only_results.review.weighted_score, 4) == 77.7778
+    with pytest.raises(Conflict) as refused:
+        editor.retire_criterion(db.session, criterion=results, actor=world.organizer, now=world.now)
+    assert refused.value.message == ("У отправленной оценки не останется ни одного балла по действующим критериям: "
+                                     "вывести этот критерий нельзя.")
+    assert (results.retired, round(only_results.review.weighted_score, 4)) == (False, 77.7778)
+    assert audit_rows(db, "criterion.retire") == []
