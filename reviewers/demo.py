@@ -63,12 +63,13 @@ def seed_jury_demo(session: Session, *, config: dict, now: datetime) -> list[tup
                          opens_at=now - timedelta(days=2), closes_at=season.submissions_close_at + timedelta(days=30),
                          reviewers_per_entry=3, blind=True, reveal_reviews="after_submit", advance_value=3,
                          disagreement_threshold=12.0, actor=organizer, now=now)
-    for entry in entries:
-        transition(session, entry=entry, target=EntryStatus.ELIGIBLE, actor=organizer, now=now - timedelta(days=3))
+    for entry in entries:  # screened a few hours after it came in (at most three days ago), before the assignment
+        screened = min(max(now - timedelta(days=3), entry.submitted_at + timedelta(hours=2)), now - timedelta(hours=3))
+        transition(session, entry=entry, target=EntryStatus.ELIGIBLE, actor=organizer, now=screened)
     for nomination in sorted({e.nomination for e in entries}, key=lambda n: n.id):
         for juror in jurors:
             add_to_pool(session, round=round, nomination=nomination, juror=juror, cap=6, actor=organizer, now=now)
-    apply_assignment(session, round=round, actor=organizer, now=now - timedelta(days=1))
+    apply_assignment(session, round=round, actor=organizer, now=now - timedelta(hours=2))
     _review_some(session, round=round, demo_juror=jurors[0], now=now)
     for message in session.scalars(select(OutboxMessage).where(OutboxMessage.id > last_mail)):
         session.delete(message)  # nobody reads the fictional demo addresses
