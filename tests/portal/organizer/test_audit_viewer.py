@@ -9,10 +9,10 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from portal.organizer import audit as audit_view
 from portal.services import audit
+from tests.helpers import count_queries
 from tests.factories import make_library_item, make_season, make_user
 
 UTC = timezone.utc
@@ -230,16 +230,6 @@ def test_keyset_pages_keep_the_filter(client, db, login_as, organizer, monkeypat
     assert all("object_type=entry" in href for href in links.values())
     assert listed(client.get(links["Более ранние"]).text) == [events[0].id]
     assert listed(client.get(links["Более поздние"]).text) == [events[4].id, events[3].id]
-
-
-def count_queries(db):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", before)
-    return statements, lambda: sa_event.remove(db.engine, "before_cursor_execute", before)
 
 
 def test_the_page_uses_a_constant_number_of_queries(client, db, login_as, organizer):
