@@ -50,7 +50,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="ru-RU", timezone_id="Asia/Vladivostok", viewport={"width": 1280, "height": 900})
+    # Reduced motion: Bootstrap then opens and closes collapses without a transition, so a click never lands on a
+    # button that moves under the pointer while its panel is still unfolding.
+    context = browser.new_context(locale="ru-RU", timezone_id="Asia/Vladivostok", viewport={"width": 1280, "height": 900},
+                                  reduced_motion="reduce")
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page

@@ -106,7 +106,7 @@ def test_library_on_a_phone_in_english(app, db, browser, live_server, tmp_path):
         make_library_item(**data)
     db.session.commit()
     rebuild_index(app, db.session)
-    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}, reduced_motion="reduce")
     phone = context.new_page()
     phone.set_default_timeout(15000)
     try:

@@ -45,7 +45,8 @@ def test_organizer_sets_up_a_season(app, db, live_server, page, log_in, shot):
     for code, title_ru, title_en in nominations:
         track = page.locator("section", has=page.get_by_role("heading", name="Лучшие практики наставничества"))
         track.get_by_role("button", name="Добавить номинацию").first.click()
-        form = track.locator("form", has=page.get_by_role("heading", name="Новая номинация"))
+        # The panel has unfolded (Bootstrap's class `show`), so the button no longer moves.
+        form = track.locator("div.collapse.show > form", has=page.get_by_role("heading", name="Новая номинация"))
         expect(form).to_be_visible()
         form.get_by_label("Код").fill(code)
         form.get_by_label("Название по-русски").fill(title_ru)
