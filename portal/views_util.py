@@ -58,6 +58,20 @@ def public_url(endpoint: str, **values) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, _external=False, **values)
 
 
+def submit_form(form, action):
+    """Run one service call for a submitted form: commit and return (its result, 200); on a refusal roll back, put the
+    service's messages on the form (`apply_field_errors`) and return (None, the refusal's status; 422 for a plain bad
+    request). For services that return something when they succeed."""
+    try:
+        outcome = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_field_errors(form, exc)
+        return None, 422 if exc.status == 400 else exc.status
+    db.session.commit()
+    return outcome, 200
+
+
 def perform(action, success, target: str):
     """Run one service call; commit and say `success` (a text, or a function of the call's result), or roll back and
     show the service's refusal. Then go to `target`."""

@@ -17,10 +17,9 @@ from portal.organizer.setup_forms import CopyForm, NominationForm, SeasonForm, T
 from portal.organizer.views import timeline_changes, to_local_input
 from portal.services import season_setup
 from portal.services import season_structure as structure_service
-from portal.services.errors import ServiceError
 from portal.services.seasons import TIMELINE_FIELDS
 from portal.i18n import locale_code
-from portal.views_util import apply_field_errors, get_or_404, perform, season_or_404
+from portal.views_util import get_or_404, perform, season_or_404, submit_form
 from portal.vocabularies import LIBRARY_NOMINATIONS
 
 DEFAULT_ZONE = "Europe/Moscow"
@@ -67,15 +66,11 @@ def season_new():
     if request.method == "GET":
         return render_season_form(form, None)
     require_csrf(form)
-    try:
-        season = season_setup.create_season(db.session, data=form.settings(),
-                                            timeline=timeline_changes(form.timeline_raw(), entry_zone(form, DEFAULT_ZONE)),
-                                            actor=current_user, now=utcnow())
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return render_season_form(form, None, 422)
-    db.session.commit()
+    season, status = submit_form(form, lambda: season_setup.create_season(
+        db.session, data=form.settings(), timeline=timeline_changes(form.timeline_raw(), entry_zone(form, DEFAULT_ZONE)),
+        actor=current_user, now=utcnow()))
+    if season is None:
+        return render_season_form(form, None, status)
     flash(_("Сезон создан. Добавьте направления и номинации."), "success")
     return redirect(url_for("organizer.season_structure", slug=season.slug))
 
@@ -91,15 +86,12 @@ def season_settings(slug: str):
     if request.method == "GET":
         return render_season_form(form, season)
     require_csrf(form)
-    try:
-        season_setup.update_season(db.session, season=season, data=form.settings(),
-                                   timeline=timeline_changes(form.timeline_raw(), entry_zone(form, season.time_zone)),
-                                   actor=current_user, now=utcnow())
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return render_season_form(form, season_or_404(slug), 422)
-    db.session.commit()
+    changed, status = submit_form(form, lambda: season_setup.update_season(
+        db.session, season=season, data=form.settings(),
+        timeline=timeline_changes(form.timeline_raw(), entry_zone(form, season.time_zone)), actor=current_user,
+        now=utcnow()))
+    if changed is None:
+        return render_season_form(form, season, status)
     flash(_("Настройки сезона сохранены."), "success")
     return redirect(url_for("organizer.season_settings", slug=season.slug))
 
@@ -141,13 +133,10 @@ def track_create(slug: str):
     season = season_or_404(slug)
     form = TrackForm(prefix="track")
     require_csrf(form)
-    try:
-        structure_service.create_track(db.session, season=season, data=form.values(), actor=current_user, now=utcnow())
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return render_structure(season_or_404(slug), track_form=form, status=422)
-    db.session.commit()
+    track, status = submit_form(form, lambda: structure_service.create_track(
+        db.session, season=season, data=form.values(), actor=current_user, now=utcnow()))
+    if track is None:
+        return render_structure(season, track_form=form, status=status)
     flash(_("Направление добавлено."), "success")
     return redirect(url_for("organizer.season_structure", slug=slug))
 
@@ -160,15 +149,9 @@ def track_edit(slug: str, track_id: int):
     status = 200
     if request.method == "POST":
         require_csrf(form)
-        try:
-            structure_service.update_track(db.session, track=track, data=form.values(), actor=current_user,
-                                          now=utcnow())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-            season, track, status = season_or_404(slug), db.session.get(Track, track_id), 422
-        else:
-            db.session.commit()
+        changed, status = submit_form(form, lambda: structure_service.update_track(
+            db.session, track=track, data=form.values(), actor=current_user, now=utcnow()))
+        if changed is not None:
             flash(_("Направление сохранено."), "success")
             return redirect(url_for("organizer.season_structure", slug=slug))
     return render_template("organizer/season_track.html", season=season, track=track, form=form), status
@@ -198,14 +181,10 @@ def nomination_create(slug: str, track_id: int):
     track = get_or_404(db.session, Track, track_id, season_id=season.id)
     form = nomination_form(season, track, formdata=request.form)
     require_csrf(form)
-    try:
-        structure_service.create_nomination(db.session, season=season, data=form.values(), actor=current_user,
-                                           now=utcnow())
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return render_structure(season_or_404(slug), nomination_forms={track_id: form}, status=422)
-    db.session.commit()
+    nomination, status = submit_form(form, lambda: structure_service.create_nomination(
+        db.session, season=season, data=form.values(), actor=current_user, now=utcnow()))
+    if nomination is None:
+        return render_structure(season, nomination_forms={track_id: form}, status=status)
     flash(_("Номинация добавлена."), "success")
     return redirect(url_for("organizer.season_structure", slug=slug, _anchor=f"track-{track_id}"))
 
@@ -221,16 +200,9 @@ def nomination_edit(slug: str, nomination_id: int):
     status = 200
     if request.method == "POST":
         require_csrf(form)
-        try:
-            structure_service.update_nomination(db.session, nomination=nomination, data=form.values(),
-                                               actor=current_user, now=utcnow())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-            season, status = season_or_404(slug), 422
-            nomination = db.session.get(Nomination, nomination_id)
-        else:
-            db.session.commit()
+        changed, status = submit_form(form, lambda: structure_service.update_nomination(
+            db.session, nomination=nomination, data=form.values(), actor=current_user, now=utcnow()))
+        if changed is not None:
             flash(_("Номинация сохранена."), "success")
             return redirect(url_for("organizer.season_structure", slug=slug, _anchor=f"nomination-{nomination_id}"))
     count = structure_service.entry_counts(db.session, season).get(nomination.id, 0)
@@ -290,17 +262,11 @@ def season_copy(slug: str):
         require_csrf(form)
         if request.form.get("action") != "preview":
             values = form.values()
-            try:
-                result = season_setup.copy_season(
-                    db.session, source=source, slug=values["slug"], title_ru=values["title_ru"],
-                    title_en=values["title_en"], year=values["year"], actor=current_user, now=utcnow(),
-                    copiers=current_app.extensions.get("season_copiers", ()))
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_field_errors(form, exc)
-                source, status = season_or_404(slug), 422
-            else:
-                db.session.commit()
+            result, status = submit_form(form, lambda: season_setup.copy_season(
+                db.session, source=source, slug=values["slug"], title_ru=values["title_ru"],
+                title_en=values["title_en"], year=values["year"], actor=current_user, now=utcnow(),
+                copiers=current_app.extensions.get("season_copiers", ())))
+            if result is not None:
                 flash(_("Сезон «%(title)s» создан копией. Проверьте сроки и настройки.",
                         title=result.season.title(locale_code())), "success")
                 return redirect(url_for("organizer.season_settings", slug=result.season.slug))

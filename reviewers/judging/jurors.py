@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import Region, utcnow
 from portal.services.entry_exports import CSV_MIMETYPE
 from portal.services.errors import ServiceError
-from portal.views_util import apply_field_errors, get_or_404, perform, safe_next_url
+from portal.views_util import apply_field_errors, get_or_404, perform, safe_next_url, submit_form
 from reviewers.judging import bp
 from reviewers.judging.forms import AffiliationForm, options
 from reviewers.judging.jurors_forms import ImportConfirmForm, ImportUploadForm, JurorInviteForm, JurorStateForm
@@ -68,18 +68,13 @@ def juror_invite():
     form = JurorInviteForm()
     if not form.validate_on_submit():
         return render_list(form, 422)
-    try:
-        affiliations = invitations.affiliations_from(db.session, inns=form.inns.data or "",
-                                                     regions=form.regions.data or "")
-        invitation = invitations.invite_juror(
-            db.session, email=form.email.data, full_name=form.full_name.data, position=form.position.data or "",
-            workplace=form.workplace.data or "", affiliations=affiliations, actor=current_user, now=utcnow(),
-            accept_url_for=invitation_link)
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return render_list(form, 422 if exc.status == 400 else exc.status)
-    db.session.commit()
+    invitation, status = submit_form(form, lambda: invitations.invite_juror(
+        db.session, email=form.email.data, full_name=form.full_name.data, position=form.position.data or "",
+        workplace=form.workplace.data or "", actor=current_user, now=utcnow(), accept_url_for=invitation_link,
+        affiliations=invitations.affiliations_from(db.session, inns=form.inns.data or "",
+                                                   regions=form.regions.data or "")))
+    if invitation is None:
+        return render_list(form, status)
     if invitation.sent_count > 1:
         flash(_("У адреса %(email)s уже было действующее приглашение: оно отправлено повторно с новой ссылкой.",
                 email=invitation.email), "success")
@@ -249,13 +244,9 @@ def change_state(user_id: int, action, success, target=None):
     form = JurorStateForm()
     if not form.validate_on_submit():
         return render_card(juror, state_form=form, status=422)
-    try:
-        outcome = action(juror, form.reason.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return render_card(juror, state_form=form, status=422 if exc.status == 400 else exc.status)
-    db.session.commit()
+    outcome, status = submit_form(form, lambda: action(juror, form.reason.data))
+    if status != 200:  # (reactivating returns nothing)
+        return render_card(juror, state_form=form, status=status)
     flash(success(outcome), "success")
     return redirect(target(juror, outcome) if target else _back(_card_url(juror)))
 

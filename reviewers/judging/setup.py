@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Season, utcnow
 from portal.organizer.views import to_local_input
 from portal.services.errors import ServiceError
-from portal.views_util import apply_field_errors, get_or_404, perform, season_or_404
+from portal.views_util import get_or_404, perform, season_or_404, submit_form
 from reviewers.judging import bp
 from reviewers.judging.setup_forms import CriterionForm, RoundForm, RubricForm
 from reviewers.judging.views import load_round
@@ -26,19 +26,6 @@ RUBRIC = RUBRICS + "/<int:rubric_id>"
 CRITERION = RUBRIC + "/criteria/<int:criterion_id>"
 
 
-def submit(form, action):
-    """Run one service call for a validated form. Returns (outcome, status): on a refusal the service's field
-    messages land on the form's fields (the rest above the form) and nothing is kept."""
-    try:
-        outcome = action()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return None, exc.status
-    db.session.commit()
-    return outcome, 200
-
-
 # --- rubrics ------------------------------------------------------------------------------------------------------
 
 @bp.route(RUBRICS, methods=["GET", "POST"])
@@ -47,7 +34,7 @@ def rubrics(slug: str):
     form, status = RubricForm(), 200
     if request.method == "POST":
         if form.validate_on_submit():
-            rubric, status = submit(form, lambda: rubric_editor.new_rubric(
+            rubric, status = submit_form(form, lambda: rubric_editor.new_rubric(
                 db.session, season=season, title=form.title.data, actor=current_user, now=utcnow()))
             if rubric is not None:
                 flash(_("Набор критериев создан. Добавьте критерии."), "success")
@@ -100,7 +87,7 @@ def rubric_rename(slug: str, rubric_id: int):
     rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
     rename_form, status = RubricForm(), 422
     if rename_form.validate_on_submit():
-        done, status = submit(rename_form, lambda: rubric_editor.rename_rubric(
+        done, status = submit_form(rename_form, lambda: rubric_editor.rename_rubric(
             db.session, rubric=rubric, title=rename_form.title.data, actor=current_user, now=utcnow()))
         if done is not None:
             flash(_("Название сохранено."), "success")
@@ -125,7 +112,7 @@ def criterion_add(slug: str, rubric_id: int):
     rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
     form, status = CriterionForm(), 422
     if form.validate_on_submit():
-        criterion, status = submit(form, lambda: rubric_editor.add_criterion(
+        criterion, status = submit_form(form, lambda: rubric_editor.add_criterion(
             db.session, rubric=rubric, data=form.values(), actor=current_user, now=utcnow()))
         if criterion is not None:
             flash(_("Критерий «%(title)s» добавлен.", title=criterion.title_ru), "success")
@@ -143,7 +130,7 @@ def criterion_edit(slug: str, rubric_id: int, criterion_id: int):
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            done, status = submit(form, lambda: rubric_editor.update_criterion(
+            done, status = submit_form(form, lambda: rubric_editor.update_criterion(
                 db.session, criterion=criterion, data=form.values(), actor=current_user, now=utcnow()))
             if done is not None:
                 flash(_("Критерий «%(title)s» сохранён.", title=criterion.title_ru), "success")
@@ -223,7 +210,7 @@ def round_new(slug: str):
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            round, status = submit(form, lambda: round_editor.new_round(db.session, season=season, data=form.values(),
+            round, status = submit_form(form, lambda: round_editor.new_round(db.session, season=season, data=form.values(),
                                                                         actor=current_user, now=utcnow()))
             if round is not None:
                 flash(_("Раунд %(n)d «%(title)s» создан.", n=round.number, title=round.title), "success")
@@ -238,7 +225,7 @@ def round_edit(slug: str, number: int):
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            done, status = submit(form, lambda: round_editor.update_round(db.session, round=round, data=form.values(),
+            done, status = submit_form(form, lambda: round_editor.update_round(db.session, round=round, data=form.values(),
                                                                           actor=current_user, now=utcnow()))
             if done is not None:
                 flash(_("Параметры раунда %(n)d сохранены.", n=round.number), "success")
