@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.i18n import locale_code
 from portal.auth.forms import EmptyForm
@@ -28,6 +27,12 @@ CRITERION = RUBRIC + "/criteria/<int:criterion_id>"
 
 # --- rubrics ------------------------------------------------------------------------------------------------------
 
+def season_rubric(slug: str, rubric_id: int) -> tuple[Season, Rubric]:
+    """The season and its rubric from the URL (another season's rubric is a 404)."""
+    season = season_or_404(slug)
+    return season, get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+
+
 @bp.route(RUBRICS, methods=["GET", "POST"])
 def rubrics(slug: str):
     season = season_or_404(slug)
@@ -41,10 +46,9 @@ def rubrics(slug: str):
                 return redirect(url_for("judging.rubric_page", slug=slug, rubric_id=rubric.id))
         else:
             status = 422
-    items = rubric_editor.season_rubrics(db.session, season)
-    rounds = list(db.session.scalars(select(Round).where(Round.season_id == season.id).order_by(Round.number)))
-    used = {r.id: [round.number for round in rounds if round.rubric_id == r.id] for r in items}
-    return render_template("judging/rubrics.html", season=season, rubrics=items, used=used, form=form,
+    return render_template("judging/rubrics.html", season=season, form=form,
+                           rubrics=rubric_editor.season_rubrics(db.session, season),
+                           used=rubric_editor.round_numbers_by_rubric(db.session, season),
                            button=EmptyForm()), status
 
 
@@ -75,16 +79,14 @@ def rubric_context(season: Season, rubric: Rubric) -> dict:
 
 @bp.route(RUBRIC)
 def rubric_page(slug: str, rubric_id: int):
-    season = season_or_404(slug)
-    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    season, rubric = season_rubric(slug, rubric_id)
     return render_template("judging/rubric.html", **rubric_context(season, rubric), form=CriterionForm(),
                            rename_form=RubricForm(obj=rubric))
 
 
 @bp.route(RUBRIC + "/rename", methods=["POST"])
 def rubric_rename(slug: str, rubric_id: int):
-    season = season_or_404(slug)
-    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    season, rubric = season_rubric(slug, rubric_id)
     rename_form, status = RubricForm(), 422
     if rename_form.validate_on_submit():
         done, status = submit_form(rename_form, lambda: rubric_editor.rename_rubric(
@@ -98,8 +100,7 @@ def rubric_rename(slug: str, rubric_id: int):
 
 @bp.route(RUBRIC + "/delete", methods=["POST"])
 def rubric_delete(slug: str, rubric_id: int):
-    season = season_or_404(slug)
-    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    season, rubric = season_rubric(slug, rubric_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return perform(lambda: rubric_editor.delete_rubric(db.session, rubric=rubric, actor=current_user, now=utcnow()),
@@ -108,8 +109,7 @@ def rubric_delete(slug: str, rubric_id: int):
 
 @bp.route(RUBRIC + "/criteria", methods=["POST"])
 def criterion_add(slug: str, rubric_id: int):
-    season = season_or_404(slug)
-    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    season, rubric = season_rubric(slug, rubric_id)
     form, status = CriterionForm(), 422
     if form.validate_on_submit():
         criterion, status = submit_form(form, lambda: rubric_editor.add_criterion(
@@ -123,8 +123,7 @@ def criterion_add(slug: str, rubric_id: int):
 
 @bp.route(CRITERION, methods=["GET", "POST"])
 def criterion_edit(slug: str, rubric_id: int, criterion_id: int):
-    season = season_or_404(slug)
-    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    season, rubric = season_rubric(slug, rubric_id)
     criterion = get_or_404(db.session, Criterion, criterion_id, rubric_id=rubric.id)
     form, status = CriterionForm(obj=criterion), 200
     if request.method == "POST":
@@ -151,8 +150,7 @@ CRITERION_ACTIONS = {
 
 @bp.route(CRITERION + "/<any(retire, restore, delete, up, down):action>", methods=["POST"])
 def criterion_action(slug: str, rubric_id: int, criterion_id: int, action: str):
-    season = season_or_404(slug)
-    rubric = get_or_404(db.session, Rubric, rubric_id, season_id=season.id)
+    season, rubric = season_rubric(slug, rubric_id)
     criterion = get_or_404(db.session, Criterion, criterion_id, rubric_id=rubric.id)
     target = url_for("judging.rubric_page", slug=slug, rubric_id=rubric.id) + "#criteria"
     if not EmptyForm().validate_on_submit():
@@ -168,13 +166,10 @@ def round_form(season: Season, round: Round | None = None) -> RoundForm:
     """The round form with the season's rubrics and, for the tie-break selects, their active criteria."""
     data = None
     if round is not None and request.method == "GET":
-        data = {"title": round.title, "rubric_id": round.rubric_id, "reviewers_per_entry": round.reviewers_per_entry,
-                "opens_at": to_local_input(round.opens_at, season.time_zone),
-                "closes_at": to_local_input(round.closes_at, season.time_zone), "blind": round.blind,
-                "hide_region": round.hide_region, "reveal_reviews": round.reveal_reviews,
-                "advance_rule": round.advance_rule, "advance_value": round.advance_value,
-                "disagreement_threshold": round.disagreement_threshold,
-                "tie_break_criteria": list(round.tie_break_criteria or [])}
+        data = {name: getattr(round, name) for name in round_editor.FIELDS} | {
+            "opens_at": to_local_input(round.opens_at, season.time_zone),
+            "closes_at": to_local_input(round.closes_at, season.time_zone),
+            "tie_break_criteria": list(round.tie_break_criteria or [])}
     rubrics = rubric_editor.season_rubrics(db.session, season)
     if round is None and request.method == "GET" and rubrics:
         data = new_round_defaults(season, rubrics[-1])

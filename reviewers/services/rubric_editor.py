@@ -55,6 +55,15 @@ def rounds_using(session: Session, rubric: Rubric) -> list[Round]:
     return list(session.scalars(select(Round).where(Round.rubric_id == rubric.id).order_by(Round.number)))
 
 
+def round_numbers_by_rubric(session: Session, season: Season) -> dict[int, list[int]]:
+    """For each rubric of the season, the numbers of the rounds that use it (in one query)."""
+    numbers: dict[int, list[int]] = {}
+    for rubric_id, number in session.execute(select(Round.rubric_id, Round.number)
+                                             .where(Round.season_id == season.id).order_by(Round.number)):
+        numbers.setdefault(rubric_id, []).append(number)
+    return numbers
+
+
 def weight_shares(criteria: list[Criterion]) -> dict[int, float]:
     """Each active criterion's share of the total active weight, in per cent."""
     active = [c for c in criteria if not c.retired]

@@ -148,6 +148,11 @@ def test_rubrics_list_create_and_standard(client, db, world, login_as, csrf):
     standard = db.session.scalars(select(Rubric).order_by(Rubric.id.desc())).first()
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/rubrics/{standard.id}")
     assert [c.code for c in standard.criteria] == ["results", "efficiency", "novelty", "replicability", "scalability"]
+    listed = re.findall(r'rubrics/(\d+)">[^<]*</a></td>(?:\s*<td[^>]*>[^<]*</td>){2}\s*<td class="small">(.*?)</td>',
+                        html(client.get(f"{base(world)}/rubrics")))
+    assert listed == [(str(world.round.rubric_id), "1"),
+                      (str(rubric.id), '<span class="text-body-secondary">не используется</span>'),
+                      (str(standard.id), '<span class="text-body-secondary">не используется</span>')]
 
 
 def test_editor_shows_scale_weight_share_and_bands(client, db, world, login_as):
