@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -61,17 +63,30 @@ def recreate_pg_database(name: str, *, drop_only: bool = False) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def database_runs(tmp: Path, pg_name: str) -> dict[str, str]:
-    """Where a workload runs side by side: a fresh SQLite file under `tmp`, and a fresh PostgreSQL database `pg_name`
-    when a server answers (drop it afterwards with `recreate_pg_database(pg_name, drop_only=True)`)."""
-    (tmp / "sqlite").mkdir()
-    runs = {"SQLite": f"sqlite:///{tmp / 'sqlite' / 'portal.db'}"}
+def on_each_database(measure, *, prefix: str, pg_name: str) -> dict[str, dict]:
+    """`measure(database_url, folder)` side by side on a fresh SQLite file and, when a server answers, a fresh
+    PostgreSQL database `pg_name`; the outcomes by label ("SQLite", "PostgreSQL"). Files and database go afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        recreate_pg_database(pg_name)
-    except psycopg.Error:
-        return runs
-    runs["PostgreSQL"] = pg_database_url(pg_name)
-    return runs
+        (tmp / "sqlite").mkdir()
+        runs = {"SQLite": f"sqlite:///{tmp / 'sqlite' / 'portal.db'}"}
+        try:
+            recreate_pg_database(pg_name)
+            runs["PostgreSQL"] = pg_database_url(pg_name)
+        except psycopg.Error:
+            pass
+        try:
+            return {label: measure(url, tmp / label) for label, url in runs.items()}
+        finally:
+            if "PostgreSQL" in runs:
+                recreate_pg_database(pg_name, drop_only=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def rounded(outcome: dict, digits: int) -> dict:
+    """An outcome for the results file, its floats rounded."""
+    return {k: (round(v, digits) if isinstance(v, float) else v) for k, v in outcome.items()}
 
 
 class Skip(Exception):

@@ -10,16 +10,14 @@ finalists decided without an award, one applicant in ten refusing publication, t
 from __future__ import annotations
 
 import random
-import shutil
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bench.common import (app_settings, database_runs, fig, make_app, make_closed_season, migrate, process_env,
-                          recreate_pg_database)
+from bench.common import (app_settings, fig, make_app, make_closed_season, migrate, on_each_database, process_env,
+                          rounded)
 from portal.extensions import db
 from portal.models import Award, Consent, Entry, LibraryItem, Nomination, OutboxMessage, Season, User
 from portal.services.results_publication import publish_results
@@ -126,19 +124,11 @@ def measure(database_url: str, tmp: Path) -> dict:
 
 def run() -> dict:
     figures, details = {}, {}
-    tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
-    try:
-        runs = database_runs(tmp, PG_NAME)
-        for label, url in runs.items():
-            outcome = measure(url, tmp / label)
-            expected = (len(NOMINATIONS) * len(SLOTS), ENTRIES - len(NOMINATIONS) * len(SLOTS))
-            right = (outcome["awarded"], outcome["not_awarded"]) == expected and outcome["mails"] == APPLICANTS
-            # No target in SPEC §10 (the issue asks for the figure); the outcome itself is checked.
-            figures[f"publish 25,000 entries ({label})"] = fig(round(outcome["seconds"], 2), None, None, "s")
-            figures[f"statuses, library, mails right ({label})"] = fig("yes" if right else "no", "yes", right)
-            details[label] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in outcome.items()}
-        if "PostgreSQL" in runs:
-            recreate_pg_database(PG_NAME, drop_only=True)
-        return {"figures": figures, "details": details}
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    expected = (len(NOMINATIONS) * len(SLOTS), ENTRIES - len(NOMINATIONS) * len(SLOTS))
+    for label, outcome in on_each_database(measure, prefix="bench-publish-", pg_name=PG_NAME).items():
+        right = (outcome["awarded"], outcome["not_awarded"]) == expected and outcome["mails"] == APPLICANTS
+        # No target in SPEC §10 (the issue asks for the figure); the outcome itself is checked.
+        figures[f"publish 25,000 entries ({label})"] = fig(round(outcome["seconds"], 2), None, None, "s")
+        figures[f"statuses, library, mails right ({label})"] = fig("yes" if right else "no", "yes", right)
+        details[label] = rounded(outcome, 2)
+    return {"figures": figures, "details": details}
