@@ -23,9 +23,9 @@ from portal.timefmt import zone_label
 
 @bp.context_processor
 def extension_helpers() -> dict:
-    """Helpers for the organizer's templates: the entry page's extension block and the timeline's summary."""
+    """Helpers for the entry page's extension block."""
     return {"extension_state": extensions.extension_state, "extension_refusal": extensions.grant_refusal,
-            "extension_inputs": extension_inputs, "extension_counts": extension_counts}
+            "extension_inputs": extension_inputs}
 
 
 def extension_inputs(season: Season, extension: DeadlineExtension | None = None) -> dict:
@@ -36,10 +36,6 @@ def extension_inputs(season: Season, extension: DeadlineExtension | None = None)
             "max": to_local_input(limit, season.time_zone), "limit": limit,
             "current": to_local_input(extension.until, season.time_zone) if live else "",
             "zone": zone_label(close, season.time_zone, locale_code())}
-
-
-def extension_counts(season: Season) -> extensions.ExtensionCounts:
-    return extensions.season_extension_counts(db.session, season, utcnow())
 
 
 def _refused(entry_id: int, values: dict, errors: dict, *, revoke: bool = False):

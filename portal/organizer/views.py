@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import Entry, utcnow
 from portal.organizer import bp
 from portal.permissions import can_manage_seasons
+from portal.services import deadline_extensions
 from portal.services import seasons as season_service
 from portal.services.errors import ServiceError
 from portal.views_util import season_or_404
@@ -94,4 +95,5 @@ def timeline(slug: str):
             return redirect(url_for("organizer.timeline", slug=slug))
         status = 422
     return render_template("organizer/timeline.html", season=season, values=values, errors=errors,
-                           fields=season_service.TIMELINE_FIELDS, form=EmptyForm()), status
+                           fields=season_service.TIMELINE_FIELDS, form=EmptyForm(),
+                           counts=deadline_extensions.season_extension_counts(db.session, season, utcnow())), status
