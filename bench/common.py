@@ -139,6 +139,13 @@ def migrate(env: dict) -> None:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
+def migrated_app(tmp: Path, database_url: str, **extra):
+    """The app on a freshly migrated database (regions loaded), with files and mail under `tmp`."""
+    settings = app_settings(tmp, database_url, **extra)
+    migrate(process_env(settings))
+    return make_app(settings)
+
+
 def make_app(settings: dict):
     from portal import create_app
     return create_app({**settings, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})

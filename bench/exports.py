@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, select
 
-from bench.common import MB, app_settings, fig, make_app, migrate, process_env
+from bench.common import MB, fig, migrated_app
 from portal.extensions import db
 from portal.models import (Award, Entry, EntryFile, Nomination, Organisation, Region, Season, Track, User)
 from reviewers.models import Assignment, Criterion, PoolMember, Review, Round, Rubric, Score
@@ -164,9 +164,7 @@ def download(app, slug: str, organizer_id: int) -> dict:
 def run() -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-exports-"))
     try:
-        settings = app_settings(tmp, f"sqlite:///{tmp / 'portal.db'}", SEARCH_INDEX_DIR=str(tmp / "index"))
-        migrate(process_env(settings))
-        app = make_app(settings)
+        app = migrated_app(tmp, f"sqlite:///{tmp / 'portal.db'}", SEARCH_INDEX_DIR=str(tmp / "index"))
         started = time.perf_counter()
         slug, organizer_id = seed(app)
         seeded = time.perf_counter() - started

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bench.common import (app_settings, fig, make_app, make_closed_season, migrate, on_each_database, process_env,
-                          rounded)
+from bench.common import fig, make_closed_season, migrated_app, on_each_database, rounded
 from portal.extensions import db
 from portal.models import Entry, Nomination, OutboxMessage, Season, User
 from portal.services import outbox
@@ -53,9 +52,7 @@ def seed(app) -> int:
 
 def measure(database_url: str, tmp: Path) -> dict:
     """Seed, then time `send_mailing` with the commit, and the outbox page's two queries."""
-    settings = app_settings(tmp, database_url, PUBLIC_BASE_URL="https://konkurs.example.ru")
-    migrate(process_env(settings))
-    app = make_app(settings)
+    app = migrated_app(tmp, database_url, PUBLIC_BASE_URL="https://konkurs.example.ru")
     try:
         season_id = seed(app)
         with app.app_context(), app.test_request_context():

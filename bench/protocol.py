@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bench.common import app_settings, fig, make_app, make_closed_season, migrate, process_env
+from bench.common import fig, make_closed_season, migrated_app
 from portal.extensions import db
 from portal.models import AuditEvent, Award, Entry, Nomination, User
 from reviewers.engine.scoring import CriterionSpec, weighted_score
@@ -92,9 +92,7 @@ def seed(app) -> tuple[int, int]:
 
 
 def measure(database_url: str, tmp: Path) -> dict:
-    settings = app_settings(tmp, database_url)
-    migrate(process_env(settings))
-    app = make_app(settings)
+    app = migrated_app(tmp, database_url)
     try:
         started = time.perf_counter()
         round_id, nomination_id = seed(app)

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bench.common import (app_settings, fig, make_app, make_closed_season, migrate, on_each_database, process_env,
-                          rounded)
+from bench.common import fig, make_closed_season, migrated_app, on_each_database, rounded
 from portal.extensions import db
 from portal.models import Award, Consent, Entry, LibraryItem, Nomination, OutboxMessage, Season, User
 from portal.services.results_publication import publish_results
@@ -91,9 +90,7 @@ def seed(app) -> tuple[int, set[int], dict[int, list[str]]]:
 
 def measure(database_url: str, tmp: Path) -> dict:
     """Seed, then time `publish_results` and the commit; check the outcome."""
-    settings = app_settings(tmp, database_url)
-    migrate(process_env(settings))
-    app = make_app(settings)
+    app = migrated_app(tmp, database_url)
     try:
         started = time.perf_counter()
         season_id, declined, comments = seed(app)
